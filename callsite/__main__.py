@@ -1,0 +1,3 @@
+from callsite.cli import main
+
+raise SystemExit(main())

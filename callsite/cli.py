@@ -1,0 +1,60 @@
+"""The ``dlrsim`` command: a thin shell over the Python API.
+
+Subcommands live in :mod:`callsite.commands`; this module only discovers
+them, runs the chosen one and turns :class:`~callsite.errors.DlrsimError`
+into one line on stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from typing import Sequence
+
+from callsite import commands
+from callsite.errors import DlrsimError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage plus the error; we want one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        prog = self.prog
+        sys.stderr.write(f"{prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="dlrsim",
+        description="Simulate and measure C# dynamic call-site caches.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DlrsimError as exc:
+        sys.stderr.write(f"dlrsim {args.command}: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("dlrsim: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
