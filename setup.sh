@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Sets up everything dlrsim needs on Debian (run as root); safe to run again.
+# Prints each thing it installs. Steps: Debian packages (Mono, gcc, venv),
+# a .venv in the repository root with dlrsim installed editable, then the
+# native pieces (COM shim) that binders/ builds.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(mono-runtime mono-devel libmono-2.0-1 gcc libc6-dev python3 python3-venv python3-dev)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "setup: Debian packages already installed (${APT_PACKAGES[*]})"
+fi
+
+PY=${DLRSIM_PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $($PY --version)"
+  "$PY" -m venv .venv
+fi
+if ! .venv/bin/python -c 'import callsite, pythonnet, tree_sitter_c_sharp, pytest, hypothesis' 2>/dev/null \
+   || [ pyproject.toml -nt .venv/.dlrsim-installed ]; then
+  echo "setup: pip install -e .[dev] into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[dev]'
+  touch .venv/.dlrsim-installed
+else
+  echo "setup: .venv already has dlrsim and its dependencies"
+fi
+
+# Native pieces for the real-runtime binders (each step prints what it builds).
+if [ -f binders/native/build.py ]; then
+  .venv/bin/python binders/native/build.py
+fi
+echo "setup: done"
