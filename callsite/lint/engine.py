@@ -1,0 +1,246 @@
+"""Running the linter over many files: discovery, grouping, parallelism, baselines.
+
+Files that declare the same partial type are analyzed together so their
+symbols merge; every other file is independent, which is what lets ``-j``
+scale. A file that cannot be read, decoded or parsed becomes a DLR000
+finding and the run goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from callsite.errors import DlrsimError
+from callsite.lint import suppress
+from callsite.lint.findings import PROBLEM_RULE, RULES, Finding
+from callsite.lint.flow import Analyzer
+from callsite.lint.parse import FileProblem, Source, decode, first_syntax_error, parse
+from callsite.lint.symbols import FileCtx
+
+_PARTIAL = re.compile(rb"\bpartial\s+(?:(?:class|struct|interface|record)\s+)+(\w+)")
+_COM_DECL = re.compile(rb"\b(?:ComImport|CoClass)\b[^\]]*\][^{;]*?\b(?:class|interface)\s+(\w+)")
+
+
+@dataclass
+class FileResult:
+    path: str
+    data: bytes | None
+    findings: list[Finding] = field(default_factory=list)
+    problem: FileProblem | None = None
+
+
+def select_rules(rules: Iterable[str] | None = None, all_rules: bool = False) -> set[str]:
+    """The enabled rule IDs: the defaults, all with ``all_rules``, or exactly ``rules``."""
+    if rules:
+        chosen = {r.strip().upper() for r in rules if r.strip()}
+        unknown = sorted(chosen - set(RULES))
+        if unknown:
+            raise DlrsimError(f"unknown rule(s): {', '.join(unknown)} (known: {', '.join(RULES)})")
+        return chosen
+    return {r.id for r in RULES.values() if r.default or all_rules}
+
+
+def discover(paths: Sequence[str]) -> list[str]:
+    """C# files under the given paths, in a stable order; missing paths stay (reported later)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for p in paths:
+        if os.path.isdir(p):
+            found = []
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("bin", "obj"))
+                found.extend(os.path.join(root, f) for f in files if f.endswith(".cs"))
+            for f in sorted(found):
+                if f not in seen:
+                    seen.add(f)
+                    out.append(f)
+        elif p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
+                com_types: frozenset[str]) -> list[FileResult]:
+    results: list[FileResult] = []
+    ctxs: list[FileCtx] = []
+    by_path: dict[str, FileResult] = {}
+    for path, data in items:
+        res = FileResult(path, data)
+        results.append(res)
+        by_path[path] = res
+        src = decode(path, data)
+        if isinstance(src, FileProblem):
+            res.problem = src
+            continue
+        tree = parse(src)
+        err = first_syntax_error(src, tree)
+        if err is not None:
+            res.problem = err
+            continue
+        ctxs.append(FileCtx(len(ctxs), src, tree))
+    if ctxs:
+        analyzer = Analyzer(ctxs, set(enabled), set(com_types))
+        found = analyzer.run()
+        per: dict[str, list[Finding]] = {}
+        for f in found:
+            per.setdefault(f.file, []).append(f)
+        for ctx in ctxs:
+            fs = sorted(per.get(ctx.src.path, []), key=Finding.sort_key)
+            fs = suppress.apply(fs, ctx.src.text)
+            _fingerprint(fs, ctx.src)
+            by_path[ctx.src.path].findings = fs
+    return results
+
+
+def _fingerprint(findings: list[Finding], src: Source) -> None:
+    """Stable across edits elsewhere in the file: rule, line text and occurrence, not line number."""
+    counts: dict[tuple[str, str], int] = {}
+    for f in findings:
+        text = " ".join(src.line_text(f.line).split())
+        key = (f.rule, text)
+        n = counts.get(key, 0)
+        counts[key] = n + 1
+        h = hashlib.sha256(f"{f.rule}\0{text}\0{n}".encode()).hexdigest()[:20]
+        f.fingerprint = h
+
+
+def _group(files: list[tuple[str, bytes]]) -> list[list[tuple[str, bytes]]]:
+    """Union files that declare a partial type of the same name."""
+    parent = list(range(len(files)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[bytes, int] = {}
+    for i, (_p, data) in enumerate(files):
+        if b"partial" not in data:
+            continue
+        for m in _PARTIAL.finditer(data):
+            name = m.group(1)
+            if name in owner:
+                parent[find(i)] = find(owner[name])
+            else:
+                owner[name] = i
+    groups: dict[int, list[tuple[str, bytes]]] = {}
+    for i, item in enumerate(files):
+        groups.setdefault(find(i), []).append(item)
+    return list(groups.values())
+
+
+def _read(path: str) -> tuple[bytes | None, FileProblem | None]:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(), None
+    except FileNotFoundError:
+        return None, FileProblem(path, "no such file or directory")
+    except IsADirectoryError:
+        return None, FileProblem(path, "is a directory")
+    except OSError as exc:
+        return None, FileProblem(path, f"cannot read: {exc.strerror or exc}")
+
+
+def _run_chunk(args):
+    groups, enabled, com_types = args
+    out: list[FileResult] = []
+    for g in groups:
+        out.extend(_lint_group(g, enabled, com_types))
+    return out
+
+
+def run(paths: Sequence[str], enabled: set[str], jobs: int = 1) -> list[FileResult]:
+    """Lint files and directories; one result per file, in discovery order."""
+    files = discover(paths)
+    results: dict[str, FileResult] = {}
+    readable: list[tuple[str, bytes]] = []
+    for path in files:
+        data, problem = _read(path)
+        if problem is not None:
+            results[path] = FileResult(path, None, problem=problem)
+        else:
+            readable.append((path, data))  # type: ignore[arg-type]
+    com_types: set[str] = set()
+    for _p, data in readable:
+        if b"ComImport" in data or b"CoClass" in data:
+            com_types.update(m.group(1).decode("utf-8", "replace") for m in _COM_DECL.finditer(data))
+    groups = _group(readable)
+    enabled_f, com_f = frozenset(enabled), frozenset(com_types)
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    if jobs <= 1 or len(groups) <= 1:
+        for r in _run_chunk((groups, enabled_f, com_f)):
+            results[r.path] = r
+    else:
+        # a few chunks per worker, balanced by size, to keep IPC cheap and cores busy
+        nchunks = min(len(groups), jobs * 4)
+        chunks: list[list] = [[] for _ in range(nchunks)]
+        sizes = [0] * nchunks
+        for g in sorted(groups, key=lambda g: -sum(len(d) for _p, d in g)):
+            i = sizes.index(min(sizes))
+            chunks[i].append(g)
+            sizes[i] += sum(len(d) for _p, d in g)
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for chunk_result in pool.map(_run_chunk, [(c, enabled_f, com_f) for c in chunks if c]):
+                for r in chunk_result:
+                    results[r.path] = r
+    return [results[p] for p in files if p in results]
+
+
+def problem_finding(p: FileProblem) -> Finding:
+    return Finding(p.path, p.line, p.column, p.line, p.column, PROBLEM_RULE, "error",
+                   p.message, None, hashlib.sha256(f"{p.path}\0{p.message}".encode()).hexdigest()[:20])
+
+
+def all_findings(results: list[FileResult]) -> list[Finding]:
+    out: list[Finding] = []
+    for r in results:
+        if r.problem is not None:
+            out.append(problem_finding(r.problem))
+        out.extend(r.findings)
+    return out
+
+
+def load_baseline(path: str) -> set[tuple[str, str, str]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise DlrsimError(f"baseline file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DlrsimError(f"cannot read baseline {path}: {exc}") from None
+    if isinstance(data, dict):
+        data = data.get("findings", [])
+    if not isinstance(data, list):
+        raise DlrsimError(f"baseline {path} is not a list of findings (use --format json output)")
+    keys = set()
+    for item in data:
+        if isinstance(item, dict) and {"file", "rule", "fingerprint"} <= item.keys():
+            keys.add((os.path.normpath(str(item["file"])), str(item["rule"]), str(item["fingerprint"])))
+    return keys
+
+
+def apply_baseline(results: list[FileResult], keys: set[tuple[str, str, str]]) -> None:
+    for r in results:
+        r.findings = [f for f in r.findings
+                      if (os.path.normpath(f.file), f.rule, f.fingerprint) not in keys]
+
+
+def lint_paths(paths: Sequence[str] | str, rules: Iterable[str] | None = None, *,
+               all_rules: bool = False, jobs: int = 1, baseline: str | None = None) -> list[Finding]:
+    """Lint C# files or directories and return every finding, DLR000 file problems included."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [os.fspath(paths)]
+    enabled = select_rules(rules, all_rules)
+    results = run([os.fspath(p) for p in paths], enabled, jobs)
+    if baseline:
+        apply_baseline(results, load_baseline(baseline))
+    return all_findings(results)

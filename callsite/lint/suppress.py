@@ -1,0 +1,73 @@
+"""In-source suppressions, so a team can accept a finding where it stands.
+
+``// dlrsim: ignore[DLR001]`` silences the line it is on and the line below
+(a comment alone on the line above); ``#pragma warning disable DLR001`` ...
+``#pragma warning restore DLR001`` silences a region, as for compiler
+warnings. A suppression of DLR001 also covers its loop refinement DLR002.
+"""
+
+from __future__ import annotations
+
+import re
+
+from callsite.lint.findings import FAMILY, Finding
+
+_IGNORE = re.compile(r"//\s*dlrsim\s*:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+_PRAGMA = re.compile(r"^\s*#\s*pragma\s+warning\s+(disable|restore)\b([^/\n]*)")
+ALL = "*"
+
+
+def _ids(text: str | None) -> set[str]:
+    if not text or not text.strip():
+        return {ALL}
+    return {p.strip().upper() for p in re.split(r"[,\s]+", text) if p.strip()}
+
+
+class Suppressions:
+    def __init__(self, text: str) -> None:
+        self.by_line: dict[int, set[str]] = {}
+        # per rule (or ALL): sorted list of (line, disabled?) switch points
+        self.switches: list[tuple[int, str, set[str]]] = []
+        if "dlrsim" not in text and "pragma" not in text:
+            return
+        for no, line in enumerate(text.splitlines(), start=1):
+            m = _IGNORE.search(line)
+            if m:
+                ids = _ids(m.group(1))
+                code_before = line[: m.start()].strip()
+                self.by_line.setdefault(no, set()).update(ids)
+                if not code_before:  # a comment on its own line covers the next line
+                    self.by_line.setdefault(no + 1, set()).update(ids)
+            p = _PRAGMA.match(line)
+            if p:
+                self.switches.append((no, p.group(1), _ids(p.group(2))))
+
+    def suppressed(self, f: Finding) -> bool:
+        ids = {f.rule}
+        if f.rule in FAMILY:
+            ids.add(FAMILY[f.rule])
+        here = self.by_line.get(f.line)
+        if here and (ALL in here or ids & here):
+            return True
+        if not self.switches:
+            return False
+        all_off = False
+        per: dict[str, bool] = {}
+        for line, action, which in self.switches:
+            if line > f.line:
+                break
+            off = action == "disable"
+            if ALL in which:
+                all_off = off
+                per.clear()
+            else:
+                for w in which:
+                    per[w] = off
+        return any(per.get(i, all_off) for i in ids)
+
+
+def apply(findings: list[Finding], text: str) -> list[Finding]:
+    s = Suppressions(text)
+    if not s.by_line and not s.switches:
+        return findings
+    return [f for f in findings if not s.suppressed(f)]
