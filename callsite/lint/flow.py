@@ -301,6 +301,8 @@ class Analyzer:
         return {
             "identifier": self._identifier,
             "this_expression": lambda n: 0,
+            "this": lambda n: 0,
+            "base": lambda n: UNK,
             "base_expression": lambda n: UNK,
             "comment": lambda n: 0,
             "attribute_list": lambda n: 0,
@@ -394,7 +396,7 @@ class Analyzer:
 
     def _member_value(self, recv, name: str) -> int:
         """Value of ``recv.name``; evaluates recv."""
-        if recv.type == "this_expression":
+        if recv.type in ("this", "this_expression"):
             hit = self.cls.lookup(name) if self.cls else None
             return hit.value if isinstance(hit, Sym) else UNK
         cls = self._class_named(recv)
@@ -492,7 +494,7 @@ class Analyzer:
             if isinstance(hit, list):
                 return hit, False
             return [], False
-        if recv.type == "this_expression":
+        if recv.type in ("this", "this_expression"):
             hit = self.cls.lookup(name) if self.cls else None
         else:
             cls = self._class_named(recv)
@@ -951,7 +953,9 @@ class Analyzer:
         if optype == "??":
             return lv | rv
         if (lv | rv) & DYN:
-            if right is not None:
+            # operands reached from a COM object through arithmetic are numbers in practice;
+            # equality is where objects themselves meet an operator
+            if right is not None and optype in ("==", "!="):
                 self.check_arg(right, rv, "operator")
             return DYNAMIC | UNK
         return 0
@@ -1014,7 +1018,7 @@ class Analyzer:
             hit = self.lookup(rightmost(right)) if right.type == "identifier" else None
             if right.type == "member_access_expression":
                 recv = right.child_by_field_name("expression")
-                if recv is not None and recv.type == "this_expression" and self.cls is not None:
+                if recv is not None and recv.type in ("this", "this_expression") and self.cls is not None:
                     hit = self.cls.lookup(rightmost(right))
             if isinstance(hit, list):
                 for fn in hit:
@@ -1030,7 +1034,6 @@ class Analyzer:
             return lv | r
         lv = self.ev(left)
         if (lv | r) & DYN and right is not None:
-            self.check_arg(right, r, "operator")
             self._assign_to(left, DYNAMIC | UNK, None)
             return DYNAMIC | UNK
         return lv
@@ -1047,7 +1050,7 @@ class Analyzer:
             name = rightmost(left.child_by_field_name("name"))
             if recv is None:
                 return
-            if recv.type == "this_expression":
+            if recv.type in ("this", "this_expression"):
                 hit = self.cls.lookup(name) if self.cls else None
             else:
                 cls = self._class_named(recv)
@@ -1067,9 +1070,9 @@ class Analyzer:
             self._bracket_args(left.child_by_field_name("subscript"), rv)
             if rv & DYN and not rv & COM and right is not None:
                 self.check_arg(right, v, "setter")
-            if recv is not None and recv.type == "identifier":
+            if recv is not None and recv.type == "identifier" and not rv & DYN:
                 hit = self.lookup(recv.text.decode())
-                if isinstance(hit, Sym):
+                if isinstance(hit, Sym):  # storing into a collection taints its elements
                     self._assign_sym(hit, v & (COM | UNK))
             return
         if t in ("tuple_expression", "declaration_expression"):

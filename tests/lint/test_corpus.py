@@ -1,0 +1,41 @@
+"""The corpus: every expected finding, and nothing else, at the exact position."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.lint.conftest import CORPUS, expectations
+
+# Explicit counts, so that losing a marker is caught as well as a finding.
+EXPECTED_COUNTS = {
+    "seed_article.cs": 2,
+    "casts_receivers.cs": 10,
+    "sources.cs": 13,
+    "flow.cs": 12,
+    "loops.cs": 15,
+    "lambdas_generics.cs": 13,
+    "partial_a.cs": 0,
+    "partial_b.cs": 3,
+    "preprocessor_suppress.cs": 5,
+    "callsites.cs": 5,
+    "unknown_origin.cs": 3,
+    "operators_misc.cs": 9,
+    "syntax_error.cs": 1,
+}
+
+
+def test_every_corpus_file_is_counted():
+    assert sorted(p.name for p in CORPUS.glob("*.cs")) == sorted(EXPECTED_COUNTS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_COUNTS))
+def test_corpus_file(name, corpus_findings):
+    expected = expectations(CORPUS / name)
+    assert len(expected) == EXPECTED_COUNTS[name], "markers and EXPECTED_COUNTS disagree"
+    got = {(f.file.rsplit("/", 1)[-1], f.line, f.column, f.rule)
+           for f in corpus_findings if f.file.endswith("/" + name)}
+    missing = sorted(expected - got)
+    unexpected = sorted(got - expected)
+    assert not missing and not unexpected, f"missing={missing} unexpected={unexpected}"
+    n = sum(1 for f in corpus_findings if f.file.endswith("/" + name))
+    assert n == EXPECTED_COUNTS[name]
