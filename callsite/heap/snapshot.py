@@ -1,0 +1,437 @@
+"""One heap shot as an indexed object graph, with tracemalloc-style statistics.
+
+A :class:`Snapshot` holds the objects of one heap shot in numpy arrays
+(address, class, size, generation), their references as a CSR graph
+(``indptr``/``indices``, with the byte offset of the referring field) and the
+roots, each with the kind the runtime reported for the memory it lives in
+(static fields, thread stacks, GC handles, finalizer queue, ...). Arrays, not
+Python objects per node, because shots of long-running processes have
+millions of objects and the analyses (dominators, paths) walk them all.
+
+Pick a shot with ``FILE.mlpd`` (the last one), ``FILE.mlpd@2`` (index 2,
+negative counts from the end) or ``FILE.mlpd@after-reset`` (a point name
+recorded in the sidecar written by :mod:`binders.heapshot`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import json
+import os
+import re
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from callsite.errors import DlrsimError
+from callsite.heap.mlpd import MlpdFile, RawHeapShot, RootRegion, read_mlpd
+
+#: Root kinds as shown to users; GC handle roots are split by the table they live in.
+ROOT_KINDS: tuple[str, ...] = (
+    "static", "thread-static", "context-static", "stack", "gc-handle-strong", "gc-handle-pinned",
+    "gc-handle", "finalizer-queue", "handle", "threading", "domain", "reflection", "marshal",
+    "thread-pool", "jit", "debugger", "ephemeron", "toggleref", "external", "other",
+)
+_KIND_CODE = {k: i for i, k in enumerate(ROOT_KINDS)}
+
+SIDECAR_SUFFIX = ".points.json"
+
+
+def sidecar_path(mlpd_path: str | os.PathLike) -> str:
+    """Where the point-name sidecar of an ``.mlpd`` file lives (``FILE.mlpd.points.json``)."""
+    return os.fspath(mlpd_path) + SIDECAR_SUFFIX
+
+
+def read_points(mlpd_path: str | os.PathLike) -> dict[str, int]:
+    """Point name -> heap shot index, from the sidecar, or {} when there is none."""
+    try:
+        with open(sidecar_path(mlpd_path), encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise DlrsimError(f"cannot read point names {sidecar_path(mlpd_path)}: {exc}") from None
+    return {p["name"]: int(p["shot"]) for p in data.get("points", []) if "name" in p and "shot" in p}
+
+
+def _root_kind(region: RootRegion | None) -> str:
+    if region is None:
+        return "other"
+    kind = region.kind
+    if kind == "gc-handle":
+        desc = region.description.lower()
+        if "pinned" in desc:
+            return "gc-handle-pinned"
+        if "normal" in desc:
+            return "gc-handle-strong"
+    return kind if kind in _KIND_CODE else "other"
+
+
+@dataclasses.dataclass(frozen=True)
+class Root:
+    """One root reference: which object it holds, what kind of root, and where it lives."""
+
+    obj: int            # object index in the snapshot
+    kind: str           # one of ROOT_KINDS
+    slot: int           # address of the root slot
+    description: str    # the runtime's description of the root region, e.g. "Static Fields"
+    owner: str | None   # for static roots: the class whose static field it is
+
+    def label(self) -> str:
+        """A one-line description, e.g. ``static field of Demo.Holder (+0x8)``."""
+        if self.kind in ("static", "thread-static") and self.owner:
+            return f"{self.kind} field of {self.owner}"
+        return f"{self.kind} ({self.description})" if self.description else self.kind
+
+
+@dataclasses.dataclass(frozen=True)
+class Statistic:
+    """Per-group totals, like ``tracemalloc.Statistic``: a class (or other key), count and bytes."""
+
+    key: str
+    count: int
+    size: int
+
+
+@dataclasses.dataclass(frozen=True)
+class StatisticDiff:
+    """Change of one group between two snapshots, like ``tracemalloc.StatisticDiff``."""
+
+    key: str
+    count: int
+    count_diff: int
+    size: int
+    size_diff: int
+
+
+class Snapshot:
+    """The object graph of one heap shot.
+
+    Attributes (numpy arrays indexed by object index ``0..n-1``, sorted by
+    address): ``addr``, ``size``, ``class_id`` (index into ``class_names``),
+    ``gen``; references in CSR form ``indptr``/``indices`` with ``field_offset``
+    (byte offset of the reference inside the referrer); roots in
+    ``root_obj``/``root_kind`` (codes into :data:`ROOT_KINDS`)/``root_slot``/
+    ``root_region`` (index into ``regions``).
+    """
+
+    def __init__(self, *, addr: np.ndarray, size: np.ndarray, class_id: np.ndarray, gen: np.ndarray,
+                 class_names: list[str], indptr: np.ndarray, indices: np.ndarray, field_offset: np.ndarray,
+                 root_obj: np.ndarray, root_kind: np.ndarray, root_slot: np.ndarray, root_region: np.ndarray,
+                 regions: list[RootRegion], region_owner: list[str | None], path: str = "", index: int = 0,
+                 point: str | None = None, time_ns: int = 0, dangling_refs: int = 0,
+                 dangling_roots: int = 0) -> None:
+        self.addr = addr
+        self.size = size
+        self.class_id = class_id
+        self.gen = gen
+        self.class_names = class_names
+        self.indptr = indptr
+        self.indices = indices
+        self.field_offset = field_offset
+        self.root_obj = root_obj
+        self.root_kind = root_kind
+        self.root_slot = root_slot
+        self.root_region = root_region
+        self.regions = regions
+        self.region_owner = region_owner
+        self.path = path
+        self.index = index
+        self.point = point
+        self.time_ns = time_ns
+        self.dangling_refs = dangling_refs
+        self.dangling_roots = dangling_roots
+        self._reachable: np.ndarray | None = None
+        self._preds: tuple[np.ndarray, np.ndarray] | None = None
+
+    # -- construction ------------------------------------------------------
+    @classmethod
+    def load(cls, spec: str | os.PathLike, *, index: int | str | None = None,
+             mlpd: MlpdFile | None = None) -> "Snapshot":
+        """Load one heap shot: ``FILE.mlpd`` (last), ``FILE.mlpd@N`` or ``FILE.mlpd@POINT``.
+
+        ``index`` (an int or a point name) overrides the ``@`` suffix. Pass an
+        already read ``mlpd`` to avoid reading the file again.
+        """
+        path, sel = split_spec(os.fspath(spec))
+        if index is not None:
+            sel = str(index)
+        f = mlpd if mlpd is not None else read_mlpd(path)
+        return cls.from_mlpd(f, select_shot(f, path, sel))
+
+    @classmethod
+    def from_mlpd(cls, f: MlpdFile, shot_index: int) -> "Snapshot":
+        """Build the graph of shot ``shot_index`` of an already read file."""
+        shot = f.shots[shot_index]
+        points = {v: k for k, v in read_points(f.path).items()} if f.path and os.path.exists(f.path) else {}
+        return cls.from_raw(shot, f, path=f.path, point=points.get(shot.index))
+
+    @classmethod
+    def from_raw(cls, shot: RawHeapShot, f: MlpdFile, *, path: str = "", point: str | None = None) -> "Snapshot":
+        # unique objects; a repeated address keeps the record with a non-zero size
+        order = np.lexsort(((shot.obj_size == 0), shot.obj_addr))
+        a_sorted = shot.obj_addr[order]
+        first = np.ones(len(order), bool)
+        first[1:] = a_sorted[1:] != a_sorted[:-1]
+        keep = order[first]
+        addr = shot.obj_addr[keep]
+        n = len(addr)
+        size = shot.obj_size[keep].astype(np.int64)
+        gen = shot.obj_gen[keep]
+        # classes: map vtable pointers to dense ids by name
+        vts, vt_inv = np.unique(shot.obj_vtable[keep], return_inverse=True)
+        names = [f.class_name_of(int(v)) for v in vts]
+        uniq_names = sorted(set(names))
+        name_id = {nm: i for i, nm in enumerate(uniq_names)}
+        class_id = np.array([name_id[nm] for nm in names], dtype=np.int32)[vt_inv] if n else np.zeros(0, np.int32)
+        # references
+        rec_to_obj = np.searchsorted(addr, shot.obj_addr)
+        src = rec_to_obj[shot.ref_src] if len(shot.ref_src) else np.zeros(0, np.int64)
+        dst = np.searchsorted(addr, shot.ref_dst)
+        ok = dst < n
+        ok[ok] = addr[dst[ok]] == shot.ref_dst[ok]
+        dangling = int((~ok).sum())
+        src, dst, off = src[ok], dst[ok], shot.ref_offset[ok]
+        o = np.argsort(src, kind="stable")
+        src, dst, off = src[o], dst[o], off[o]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+        # roots
+        rd = np.searchsorted(addr, shot.root_obj)
+        rok = rd < n
+        rok[rok] = addr[rd[rok]] == shot.root_obj[rok]
+        regions = sorted(shot.regions, key=lambda r: r.start)
+        starts = np.array([r.start for r in regions], dtype=np.uint64)
+        ends = starts + np.array([r.size for r in regions], dtype=np.uint64)
+        slots = shot.root_slot[rok]
+        ri = np.searchsorted(starts, slots, side="right") - 1
+        inside = ri >= 0
+        inside[inside] = slots[inside] < ends[ri[inside]]
+        ri = np.where(inside, ri, -1)
+        region_kind = np.array([_KIND_CODE[_root_kind(r)] for r in regions] + [_KIND_CODE["other"]], dtype=np.int16)
+        root_kind = region_kind[ri]  # -1 picks the trailing "other"
+        owners: list[str | None] = []
+        for r in regions:
+            if r.kind in ("static", "thread-static", "reflection") and r.key in f.vtable_class:
+                owners.append(f.class_name_of(r.key))
+            else:
+                owners.append(None)
+        return cls(addr=addr, size=size, class_id=class_id, gen=gen, class_names=uniq_names,
+                   indptr=indptr, indices=dst.astype(np.int64), field_offset=off.astype(np.int64),
+                   root_obj=rd[rok].astype(np.int64), root_kind=root_kind, root_slot=slots,
+                   root_region=ri.astype(np.int64), regions=regions, region_owner=owners,
+                   path=path, index=shot.index, point=point, time_ns=shot.time_ns,
+                   dangling_refs=dangling, dangling_roots=int((~rok).sum()))
+
+    # -- basic queries -----------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.addr)
+
+    @property
+    def total_size(self) -> int:
+        return int(self.size.sum())
+
+    @property
+    def label(self) -> str:
+        """``FILE@INDEX`` plus the point name if any; used in reports."""
+        base = f"{os.path.basename(self.path)}@{self.index}" if self.path else f"@{self.index}"
+        return f"{base} ({self.point})" if self.point else base
+
+    def class_of(self, obj: int) -> str:
+        return self.class_names[int(self.class_id[obj])]
+
+    def refs_from(self, obj: int) -> np.ndarray:
+        """Objects referenced by ``obj`` (with repeats if it refers twice)."""
+        return self.indices[self.indptr[obj]:self.indptr[obj + 1]]
+
+    def predecessors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Reverse graph in CSR form (``rindptr``, ``rindices``), computed once."""
+        if self._preds is None:
+            n = len(self)
+            src = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
+            o = np.argsort(self.indices, kind="stable")
+            rindptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self.indices, minlength=n), out=rindptr[1:])
+            self._preds = (rindptr, src[o])
+        return self._preds
+
+    def refs_to(self, obj: int) -> np.ndarray:
+        rindptr, rindices = self.predecessors()
+        return rindices[rindptr[obj]:rindptr[obj + 1]]
+
+    def roots(self, obj: int | None = None) -> list[Root]:
+        """All roots, or the roots holding ``obj`` directly."""
+        sel = np.arange(len(self.root_obj)) if obj is None else np.flatnonzero(self.root_obj == obj)
+        return [self.root(int(i)) for i in sel]
+
+    def root(self, i: int) -> Root:
+        ri = int(self.root_region[i])
+        region = self.regions[ri] if ri >= 0 else None
+        owner = self.region_owner[ri] if ri >= 0 else None
+        return Root(obj=int(self.root_obj[i]), kind=ROOT_KINDS[int(self.root_kind[i])],
+                    slot=int(self.root_slot[i]), description=region.description if region else "",
+                    owner=owner)
+
+    def find(self, pattern: str) -> np.ndarray:
+        """Indices of objects whose class name matches ``pattern``.
+
+        A pattern with ``*``/``?``/``[`` is a glob over the full name;
+        otherwise it is a case-sensitive substring, which is what one types
+        for generic names like ``Func<`` or ``WeakReference``.
+        """
+        ids = [i for i, nm in enumerate(self.class_names) if _match(pattern, nm)]
+        if not ids:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.isin(self.class_id, np.array(ids, dtype=np.int32)))
+
+    def reachable(self) -> np.ndarray:
+        """Boolean mask of objects reachable from any root (strong references only)."""
+        if self._reachable is None:
+            seen = np.zeros(len(self), dtype=bool)
+            frontier = np.unique(self.root_obj)
+            seen[frontier] = True
+            indptr, indices = self.indptr, self.indices
+            while len(frontier):
+                counts = indptr[frontier + 1] - indptr[frontier]
+                if counts.sum() == 0:
+                    break
+                starts = np.repeat(indptr[frontier], counts)
+                within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+                nxt = indices[starts + within]
+                nxt = np.unique(nxt[~seen[nxt]])
+                seen[nxt] = True
+                frontier = nxt
+            self._reachable = seen
+        return self._reachable
+
+    # -- tracemalloc-style statistics -------------------------------------
+    def statistics(self, key_type: str = "class", *, reachable_only: bool = False) -> list[Statistic]:
+        """Totals per group, largest size first. ``key_type``: ``class``, ``namespace`` or ``generation``."""
+        mask = self.reachable() if reachable_only else None
+        if key_type == "class":
+            keys = self.class_id
+            labels = self.class_names
+        elif key_type == "namespace":
+            ns = [_namespace(nm) for nm in self.class_names]
+            uniq = sorted(set(ns))
+            pos = {k: i for i, k in enumerate(uniq)}
+            keys = np.array([pos[x] for x in ns], dtype=np.int32)[self.class_id] if len(self) else self.class_id
+            labels = uniq
+        elif key_type == "generation":
+            keys = self.gen.astype(np.int32)
+            labels = [f"gen{i}" for i in range(int(keys.max()) + 1 if len(keys) else 0)]
+        else:
+            raise DlrsimError(f"unknown statistics key {key_type!r} (use class, namespace or generation)")
+        if mask is not None:
+            keys = keys[mask]
+            sizes = self.size[mask]
+        else:
+            sizes = self.size
+        count = np.bincount(keys, minlength=len(labels))
+        total = np.bincount(keys, weights=sizes, minlength=len(labels))
+        stats = [Statistic(labels[i], int(count[i]), int(total[i])) for i in np.flatnonzero(count)]
+        stats.sort(key=lambda s: (-s.size, -s.count, s.key))
+        return stats
+
+    def compare_to(self, old: "Snapshot", key_type: str = "class", *,
+                   reachable_only: bool = False) -> list[StatisticDiff]:
+        """Per-group change from ``old`` to this snapshot, largest absolute byte change first."""
+        from callsite.heap.diff import compare
+
+        return compare(old, self, key_type=key_type, reachable_only=reachable_only)
+
+    def summary(self) -> dict:
+        """Counts a user checks first: objects, bytes, references, roots by kind."""
+        kinds = np.bincount(self.root_kind.astype(np.int64), minlength=len(ROOT_KINDS)) if len(self.root_kind) else []
+        return {
+            "snapshot": self.label,
+            "index": self.index,
+            "point": self.point,
+            "objects": len(self),
+            "bytes": self.total_size,
+            "references": int(len(self.indices)),
+            "roots": int(len(self.root_obj)),
+            "roots_by_kind": {ROOT_KINDS[i]: int(c) for i, c in enumerate(kinds) if c},
+            "reachable_objects": int(self.reachable().sum()),
+            "dangling_references": self.dangling_refs,
+        }
+
+
+def _namespace(name: str) -> str:
+    base = name.split("<", 1)[0]
+    return base.rsplit(".", 1)[0] if "." in base else "(global)"
+
+
+def _match(pattern: str, name: str) -> bool:
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(name, pattern)
+    return pattern in name
+
+
+_SPEC = re.compile(r"^(?P<path>.+?)(?:@(?P<sel>[^@/]*))?$")
+
+
+def split_spec(spec: str) -> tuple[str, str | None]:
+    """``FILE.mlpd@2`` -> (``FILE.mlpd``, ``"2"``); a plain path gives (path, None)."""
+    if "@" in spec and not os.path.exists(spec):
+        path, _, sel = spec.rpartition("@")
+        return path, sel
+    return spec, None
+
+
+def select_shot(f: MlpdFile, path: str, sel: str | None) -> int:
+    """Resolve a shot selector (None = last, int, negative int, or a sidecar point name)."""
+    n = len(f.shots)
+    if n == 0:
+        extra = f" (reading stopped early: {f.error.reason})" if f.error else ""
+        raise DlrsimError(f"{path}: no heap shots in file{extra}; was the profiler started with 'heapshot'?")
+    if sel is None or sel == "":
+        return n - 1
+    try:
+        i = int(sel)
+    except ValueError:
+        points = read_points(path)
+        if sel not in points:
+            known = ", ".join(sorted(points)) or "none recorded"
+            raise DlrsimError(f"{path}: no heap shot named {sel!r} (points: {known})") from None
+        i = points[sel]
+    if not -n <= i < n:
+        raise DlrsimError(f"{path}: heap shot {i} out of range (file has {n}: 0..{n - 1})")
+    return i % n
+
+
+def list_shots(f: MlpdFile) -> list[dict]:
+    """One row per heap shot: index, point name, time, objects, bytes, roots."""
+    names = {v: k for k, v in read_points(f.path).items()} if f.path else {}
+    rows = []
+    for s in f.shots:
+        rows.append({
+            "index": s.index,
+            "point": names.get(s.index),
+            "time_s": round((s.time_ns - (f.shots[0].time_ns if f.shots else 0)) / 1e9, 6),
+            "objects": int(len(np.unique(s.obj_addr))),
+            "bytes": int(s.obj_size.sum()),
+            "roots": int(len(s.root_obj)),
+        })
+    return rows
+
+
+def load_pair(specs: Sequence[str]) -> list[Snapshot]:
+    """Load several snapshot specs, reading each file once."""
+    cache: dict[str, MlpdFile] = {}
+    out = []
+    for spec in specs:
+        path, sel = split_spec(spec)
+        if path not in cache:
+            cache[path] = read_mlpd(path)
+        out.append(Snapshot.load(spec, mlpd=cache[path]))
+    return out
+
+
+def iter_objects(snap: Snapshot, objs: Iterable[int]) -> Iterable[dict]:
+    """Plain dicts describing objects (for JSON output)."""
+    for o in objs:
+        o = int(o)
+        yield {"index": o, "address": f"0x{int(snap.addr[o]):x}", "class": snap.class_of(o),
+               "size": int(snap.size[o])}

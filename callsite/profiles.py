@@ -1,0 +1,120 @@
+"""Runtime profiles: every difference between runtimes is data here.
+
+The cache algorithms are the same code in every DLR (``CallSite.cs``,
+``RuleCache.cs``), but constants, binder sharing and COM handling differ.
+The simulator reads only these fields; no code path asks which runtime it is.
+Where a field was measured on a real runtime by the conformance suite, the
+comment says so; where it comes from reading sources only, ``verified`` lists
+what is still unconfirmed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from callsite.errors import DlrsimError
+
+
+@dataclass(frozen=True)
+class MemoryModel:
+    """Approximate managed bytes of the objects a compiled rule keeps alive.
+
+    Object sizes on a 64-bit runtime: a 16-byte object header (sync block or
+    vtable + monitor), then fields, rounded up to 8. ``rule_bytes`` counts the
+    rule delegate, its ``Closure`` and constants array; the JIT-compiled code of
+    the rule lives outside the managed heap and is not counted.
+    """
+
+    rule_bytes: int = 256          # delegate (~64..112) + Closure (32) + object[] constants (~48) + boxes
+    weak_reference_bytes: int = 24  # System.WeakReference: header 16 + one IntPtr handle
+    gc_handle_bytes: int = 8       # one slot in the runtime's weak handle table
+    site_bytes: int = 48           # CallSite<T>: header + Target + Rules + binder + match flag
+    l1_array_bytes_per_rule: int = 8  # T[] element; plus a 24-byte array header per site
+    l2_array_bytes_per_rule: int = 8  # RuleCache<T>._rules element
+    binder_bytes: int = 160        # C# binder + its RuntimeBinder + argument infos
+    source: str = "layout estimate (64-bit object header 16 bytes; fields 8 bytes each)"
+
+
+@dataclass(frozen=True)
+class RuntimeProfile:
+    """How one runtime's DLR and C# binder behave, as the simulator needs it."""
+
+    name: str
+    description: str
+    # CallSite<T>.MaxRules (L1) and RuleCache<T> constants (L2).
+    l1_max_rules: int = 10
+    l2_max_rules: int = 128
+    l2_insert_position: int = 64
+    l2_move_search: int = 8
+    # Microsoft.CSharp BinderEquivalence: Binder.X(...) returns an existing
+    # equivalent binder from a process-wide cache (cleared past the limit).
+    binder_dedup: bool = False
+    binder_dedup_limit: int = 4096
+    # How a COM object used as the *receiver* of a member access is guarded:
+    # "instance" = the C# binder's DeduceArgumentRestriction (no COM binder);
+    # "com-binder" = .NET Framework's ComBinder intercepts with an IsComObject
+    # expression restriction (no identity, so no rebinding).
+    com_receiver: str = "instance"
+    # Whether a dynamically typed COM argument gets an instance restriction
+    # (BinderHelper.IsDynamicallyTypedRuntimeProxy).
+    com_argument_instance: bool = True
+    # Whether real COM objects (RCWs) exist on this runtime on Linux; the
+    # simulator still models them, real replays say "not applicable".
+    native_com_on_linux: bool = True
+    memory: MemoryModel = field(default_factory=MemoryModel)
+    verified: tuple[str, ...] = ()
+    unverified: tuple[str, ...] = ()
+
+    def with_changes(self, **changes) -> "RuntimeProfile":
+        return replace(self, **changes)
+
+
+MONO = RuntimeProfile(
+    name="mono",
+    description="Mono 6.8 (Debian), .NET Framework family: every Binder.X(...) call makes a new binder object",
+    binder_dedup=False,
+    com_receiver="instance",
+    native_com_on_linux=True,
+    verified=(
+        "cache constants and update order (conformance suite, tests/real)",
+        "binders never shared (new binder per Binder.X call)",
+        "COM receiver of GetMember/InvokeMember is instance-restricted (no COM binder)",
+    ),
+)
+
+CORECLR = RuntimeProfile(
+    name="coreclr",
+    description="CoreCLR 3.1 and later: equivalent C# binders are de-duplicated (BinderEquivalence, 4096 entries, cleared on overflow)",
+    binder_dedup=True,
+    com_receiver="instance",
+    native_com_on_linux=False,
+    verified=(
+        "cache constants and update order (conformance suite, tests/real)",
+        "equivalent binders are one object",
+    ),
+    unverified=(
+        "COM behaviour: CoreCLR on Linux has no COM RCWs; modelled from Microsoft.CSharp sources",
+    ),
+)
+
+NETFX = RuntimeProfile(
+    name="netfx",
+    description=".NET Framework 4.x on Windows, from sources only: the COM binder intercepts COM receivers",
+    binder_dedup=False,
+    com_receiver="com-binder",
+    native_com_on_linux=False,
+    unverified=(
+        "everything: .NET Framework cannot run here; built from the reference sources and the seed article",
+    ),
+)
+
+PROFILES: dict[str, RuntimeProfile] = {p.name: p for p in (MONO, CORECLR, NETFX)}
+
+
+def get_profile(profile: "str | RuntimeProfile") -> RuntimeProfile:
+    if isinstance(profile, RuntimeProfile):
+        return profile
+    try:
+        return PROFILES[profile]
+    except KeyError:
+        raise DlrsimError(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)})") from None

@@ -1,0 +1,367 @@
+"""Runs a workload against the cache model of one runtime profile.
+
+The run is exact call by call, but not executed call by call: an L0 hit
+changes nothing but counters, so for each static site the simulator finds the
+next call whose arguments fail the site's current ``Target`` with one
+vectorized comparison over the chunk, counts the calls before it as L0 hits,
+and runs only the misses (and calls to per-iteration sites, whose first call
+in an iteration is always a miss) through the Python update path, in call
+order, because misses of different sites share L2 caches.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Callable
+
+import numpy as np
+
+from callsite.binder import COM_CLASS, NULL_CLASS, OTHER_CLASS, BinderFactory, CSharpBinder
+from callsite.errors import DlrsimError
+from callsite.objects import ObjectSpace
+from callsite.profiles import RuntimeProfile, get_profile
+from callsite.program import Program
+from callsite.restrictions import COM, INSTANCE, TYPE, VALUE
+from callsite.result import Sample, SimResult
+from callsite.site import BIND, L0, L1, L2, CallSite
+from callsite.stats import SiteStats
+from callsite.workload import Workload, load_workload
+
+CHUNK = 1 << 16
+_GETTERS: dict[tuple, Callable] = {}
+_ARRAY_OF_KIND = {TYPE: 0, INSTANCE: 1, VALUE: 2, COM: 3}
+
+
+def _getter(shape: tuple) -> Callable:
+    """A compiled function that extracts a call's key for a rule shape."""
+    g = _GETTERS.get(shape)
+    if g is None:
+        names = {TYPE: "T", INSTANCE: "O", VALUE: "V", COM: "K"}
+        parts = []
+        for pos, kind in shape:
+            parts.append(f"{names[kind]}[{pos}]" if kind != COM else f"K[{pos}] == 1")
+        src = f"lambda T, O, V, K: ({', '.join(parts)}{',' if len(parts) == 1 else ''})"
+        g = _GETTERS[shape] = eval(src)  # noqa: S307 - built from our own shape letters
+    return g
+
+
+class Simulator:
+    """One run: the object space, binders, sites and counters of a process."""
+
+    def __init__(self, workload: Workload, profile: RuntimeProfile, calls: int,
+                 sample_every: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.workload = workload
+        self.profile = profile
+        self.calls = calls
+        self.space = ObjectSpace()
+        self.program = Program(workload, self.space)
+        self.factory = BinderFactory(profile)
+        self.progress = progress
+        names = self.program.site_names
+        self.specs = [workload.sites[n] for n in names]
+        self.per_iteration = np.array([s.lifetime == "per-iteration" for s in self.specs], dtype=bool)
+        self.stats = [SiteStats(s.name, s.lifetime, s.binder,
+                                workload.binders[s.binder].describe()) for s in self.specs]
+        self.static_sites: dict[int, CallSite] = {}
+        self.current: dict[int, tuple[int, CallSite]] = {}   # per-iteration: (iteration, site)
+        self.run_binders: dict[str, CSharpBinder] = {}      # binder objects kept for the run
+        self.binders_seen: dict[int, CSharpBinder] = {}
+        self.rule_count = 0
+        self.binds = 0
+        self.levels = np.zeros(calls, dtype=np.uint8)
+        self.samples: list[Sample] = []
+        total_iterations = max(1, self.program.iteration_of(calls - 1) + 1) if calls else 1
+        self.sample_every = sample_every or max(1, total_iterations // 32)
+
+    # -------------------------------------------------------------- objects
+    def _binder_for_run(self, name: str) -> CSharpBinder:
+        b = self.run_binders.get(name)
+        if b is None:
+            b = self.run_binders[name] = self.factory.create(self.workload.binders[name])
+            self.binders_seen[b.id] = b
+        return b
+
+    def _site(self, s: int, iteration: int) -> CallSite:
+        spec = self.specs[s]
+        if spec.lifetime == "static":
+            site = self.static_sites.get(s)
+            if site is None:
+                site = self.static_sites[s] = CallSite(spec.name, 0, self._binder_for_run(spec.binder),
+                                                       self.profile.l1_max_rules)
+                self.stats[s].instances += 1
+                self.stats[s].binder_objects = 1
+            return site
+        cur = self.current.get(s)
+        if cur is not None and cur[0] == iteration:
+            return cur[1]
+        if spec.binder_per_iteration:
+            binder = self.factory.create(self.workload.binders[spec.binder])
+            if binder.id not in self.binders_seen:
+                self.binders_seen[binder.id] = binder
+                self.stats[s].binder_objects += 1
+        else:
+            binder = self._binder_for_run(spec.binder)
+            self.stats[s].binder_objects = 1
+        st = self.stats[s]
+        site = CallSite(spec.name, st.instances, binder, self.profile.l1_max_rules)
+        st.instances += 1
+        self.current[s] = (iteration, site)
+        return site
+
+    # -------------------------------------------------------------- the run
+    def run(self) -> SimResult:
+        program = self.program
+        next_sample_iter = 0
+        sample_calls = []
+        it = 0
+        last_iter = program.iteration_of(self.calls - 1) if self.calls else -1
+        while it <= last_iter:
+            sample_calls.append(program.first_call_of_iteration(it))
+            it += self.sample_every
+        si = 0
+        for start in range(0, self.calls, CHUNK):
+            stop = min(self.calls, start + CHUNK)
+            chunk_samples = []
+            while si < len(sample_calls) and sample_calls[si] < stop:
+                chunk_samples.append(sample_calls[si])
+                si += 1
+            self._run_chunk(program.chunk(start, stop), chunk_samples)
+            if self.progress:
+                self.progress(stop - start)
+        self._take_sample(self.calls, final=True)
+        return self._result()
+
+    def _run_chunk(self, ch, sample_calls: list[int]) -> None:
+        self._ch = ch
+        self._lists = None
+        self._pending = None
+        self._scalar = 0
+        arrays = (ch.types, ch.objs, ch.values, ch.coms)
+        sites = ch.site
+        heap: list[tuple] = []
+        idx_of: dict[int, np.ndarray] = {}
+        ptr: dict[int, int] = {}
+        present = np.unique(sites)
+        for s in present.tolist():
+            if self.per_iteration[s]:
+                continue
+            idx = np.flatnonzero(sites == s)
+            idx_of[s] = idx
+            ptr[s] = 0
+            m = self._next_miss(arrays, idx, 0, s)
+            if m < len(idx):
+                heapq.heappush(heap, (int(idx[m]), 1, s, m))
+            else:
+                self.stats[s].l0_hits += len(idx)
+                self.stats[s].calls += len(idx)
+                ptr[s] = len(idx)
+        for c in sample_calls:
+            heapq.heappush(heap, (c - ch.start, 0, -1, 0))
+        per_iter_idx = np.flatnonzero(self.per_iteration[sites]) if self.per_iteration.any() else np.empty(0, np.int64)
+        for e in per_iter_idx.tolist():
+            heapq.heappush(heap, (e, 1, -2, 0))
+        levels = self.levels
+        while heap:
+            e, _, s, m = heapq.heappop(heap)
+            if s == -1:
+                self._take_sample(ch.start + e)
+                continue
+            if s == -2:
+                s = int(sites[e])
+                lvl = self._process(e, s)
+                levels[ch.start + e] = lvl
+                continue
+            st = self.stats[s]
+            hits = m - ptr[s]
+            st.l0_hits += hits
+            st.calls += hits
+            lvl = self._process(e, s)
+            levels[ch.start + e] = lvl
+            ptr[s] = m + 1
+            idx = idx_of[s]
+            m2 = self._next_miss(arrays, idx, m + 1, s)
+            if m2 < len(idx):
+                heapq.heappush(heap, (int(idx[m2]), 1, s, m2))
+            else:
+                rest = len(idx) - ptr[s]
+                st.l0_hits += rest
+                st.calls += rest
+                ptr[s] = len(idx)
+
+    def _call_data(self, e: int, arity: int) -> tuple:
+        rows = self._lists
+        if rows is None:
+            self._scalar += 1
+            if self._scalar > 64:
+                # Dense misses: build every call's tuples for the chunk at once.
+                ch = self._ch
+                rows = self._lists = tuple(list(zip(*[a.tolist() for a in arrs]))
+                                           for arrs in (ch.types, ch.objs, ch.values, ch.coms))
+        if rows is not None:
+            return rows[0][e], rows[1][e], rows[2][e], rows[3][e]
+        ch = self._ch
+        return (tuple(int(ch.types[p][e]) for p in range(arity)), tuple(int(ch.objs[p][e]) for p in range(arity)),
+                tuple(int(ch.values[p][e]) for p in range(arity)), tuple(int(ch.coms[p][e]) for p in range(arity)))
+
+    def _next_miss(self, arrays, idx: np.ndarray, start: int, s: int) -> int:
+        """Index into ``idx`` of the first call that fails the site's L0 test."""
+        n = len(idx)
+        if start >= n:
+            return n
+        site = self.static_sites.get(s)
+        target = site.target if site is not None else None
+        if target is None:
+            return start
+        arity = self.program.arity[s]
+        e = int(idx[start])
+        data = self._call_data(e, arity)
+        if _getter(target.shape)(*data) != target.key:
+            self._pending = (e, data)
+            return start
+        pos = start + 1
+        width = 16
+        guards = [(arrays[_ARRAY_OF_KIND[kind]][p], (1 if kind == COM else key))
+                  for (p, kind), key in zip(target.shape, target.key)]
+        while pos < n:
+            end = min(n, pos + width)
+            sub = idx[pos:end]
+            bad = None
+            for arr, key in guards:
+                mism = arr[sub] != key
+                bad = mism if bad is None else (bad | mism)
+            nz = np.flatnonzero(bad)
+            if nz.size:
+                return pos + int(nz[0])
+            pos = end
+            width *= 8
+        return n
+
+    def _process(self, e: int, s: int) -> int:
+        ch = self._ch
+        arity = self.program.arity[s]
+        pending = self._pending
+        if pending is not None and pending[0] == e:
+            T, O, V, K = pending[1]
+        else:
+            T, O, V, K = self._call_data(e, arity)
+        iteration = int(ch.iteration[e])
+        site = self._site(s, iteration)
+        st = self.stats[s]
+        st.calls += 1
+
+        memo: dict = {}
+
+        def call_key(shape):
+            k = memo.get(shape)
+            if k is None:
+                k = memo[shape] = (_GETTERS.get(shape) or _getter(shape))(T, O, V, K)
+            return k
+
+        def bind():
+            classes = tuple(NULL_CLASS if O[p] == 0 else (COM_CLASS if K[p] else OTHER_CLASS)
+                            for p in range(arity))
+            self.rule_count += 1
+            rule = site.binder.bind(self.rule_count, call_key, T, classes, self.space)
+            self.binds += 1
+            st.binds += 1
+            if st.first_bind_call is None:
+                st.first_bind_call = ch.start + e
+            if T in st.signatures:
+                st.repeat_binds += 1
+                if rule.weak_targets:
+                    fixed = self.space.is_fixed
+                    fresh_positions = [pos for (pos, kind), k in zip(rule.shape, rule.key)
+                                       if kind == INSTANCE and k != 0 and not fixed(k)]
+                    if fresh_positions:
+                        st.identity_binds += 1
+                        counts = st.identity_positions
+                        for pos in fresh_positions:
+                            counts[pos] = counts.get(pos, 0) + 1
+            else:
+                st.type_binds += 1
+                st.signatures.add(T)
+            return rule
+
+        lvl = site.call(call_key, bind)
+        if lvl == L0:
+            st.l0_hits += 1
+        elif lvl == L1:
+            st.l1_hits += 1
+        elif lvl == L2:
+            st.l2_hits += 1
+        st.l1_rules = site.l1_size
+        st.l2_rules = len(site.binder.cache)
+        return lvl
+
+    # -------------------------------------------------------------- memory
+    def _take_sample(self, call: int, final: bool = False) -> None:
+        """State after a forced full GC at an iteration boundary.
+
+        Roots: static sites (compiler-generated static fields), binders the
+        workload keeps for the run (a local outside the loop), and the
+        equivalence cache (a static dictionary). Per-iteration sites, their
+        per-iteration binders and fresh objects of finished iterations are
+        garbage; WeakReferences to those objects read null.
+        """
+        rules: dict[int, object] = {}
+        for site in self.static_sites.values():
+            if site.target is not None:
+                rules[site.target.id] = site.target
+            for r in site.rules or ():
+                rules[r.id] = r
+        binders = {b.id: b for b in self.run_binders.values()}
+        for b in self.factory.cached:
+            binders[b.id] = b
+        for b in binders.values():
+            for r in b.cache.rules:
+                rules[r.id] = r
+        weak = sum(r.weak_handles for r in rules.values())
+        fixed = self.space.is_fixed
+        dead = sum(1 for r in rules.values() for o in r.weak_targets if not fixed(o))
+        mem = self.profile.memory
+        site_count = len(self.static_sites)
+        l1_slots = sum(site.l1_size for site in self.static_sites.values())
+        l2_slots = sum(len(b.cache) for b in binders.values())
+        nbytes = (len(rules) * mem.rule_bytes
+                  + weak * (mem.weak_reference_bytes + mem.gc_handle_bytes)
+                  + site_count * (mem.site_bytes + 24) + l1_slots * mem.l1_array_bytes_per_rule
+                  + len(binders) * (mem.binder_bytes + 24) + l2_slots * mem.l2_array_bytes_per_rule)
+        self.samples.append(Sample(call=call, binds=self.binds, rules_live=len(rules),
+                                   weak_handles_live=weak, weak_targets_dead=dead,
+                                   binders_live=len(binders), approx_bytes=nbytes))
+
+    def _result(self) -> SimResult:
+        final = self.samples[-1]
+        l1max = self.profile.l1_max_rules
+        sites = [st.to_dict(l1max) for st in self.stats]
+        counts = np.bincount(self.levels, minlength=4) if self.calls else np.zeros(4, dtype=np.int64)
+        return SimResult(
+            workload=self.workload.name, profile=self.profile.name, calls=self.calls,
+            binds=int(counts[BIND]), l0_hits=int(counts[L0]), l1_hits=int(counts[L1]),
+            l2_hits=int(counts[L2]),
+            l1_rules=max((s["l1_rules"] for s in sites), default=0),
+            l2_rules=max((s["l2_rules"] for s in sites), default=0),
+            rules_compiled=self.rule_count, rules_live=final.rules_live,
+            weak_handles_live=final.weak_handles_live, weak_targets_dead=final.weak_targets_dead,
+            approx_bytes=final.approx_bytes, binder_objects=self.factory.created,
+            sites=sites, samples=self.samples, levels=self.levels, site_stats=self.stats,
+            program=self.program)
+
+
+def simulate(workload: "Workload | str | dict", profile: "str | RuntimeProfile" = "mono",
+             calls: int | None = None, *, sample_every: int | None = None,
+             progress: Callable[[int], None] | None = None) -> SimResult:
+    """Simulate ``calls`` calls of a workload (file, mapping, Workload or scenario name)."""
+    if isinstance(workload, str) and not workload.endswith((".json", ".yaml", ".yml")):
+        from callsite.scenarios import get_scenario
+        wl = get_scenario(workload)
+    else:
+        wl = load_workload(workload)
+    prof = get_profile(profile)
+    n = wl.default_calls if calls is None else calls
+    if not isinstance(n, int) or n < 0:
+        raise DlrsimError(f"--calls must be a non-negative whole number, got {n!r}")
+    if sample_every is not None and sample_every < 1:
+        raise DlrsimError("sample interval must be at least 1 iteration")
+    return Simulator(wl, prof, n, sample_every, progress).run()

@@ -1,0 +1,607 @@
+"""Workloads: which call sites exist and what each call passes them.
+
+A workload is a JSON or YAML document (format ``dlrsim-workload/1``; see
+README "Workload format"). It is the single input of the simulator and of
+the real-runtime replays, so it describes only what the compiler and the
+program decide: binders (``Binder.InvokeMember(...)`` and its argument
+infos), sites (a compiler-generated static field, or ``CallSite<T>.Create``
+inside the loop), and per-iteration calls with argument *values* (a boxed
+int, a fresh object, a COM object...). It never says how a cache will react.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from callsite.errors import WorkloadError
+
+FORMAT = "dlrsim-workload/1"
+
+BINDER_KINDS = {
+    # kind: (needs name, min args, max args or None)
+    "InvokeMember": (True, 1, None),
+    "GetMember": (True, 1, 1),
+    "SetMember": (True, 2, 2),
+    "Invoke": (False, 1, None),
+    "Convert": (False, 1, 1),
+    "BinaryOperation": (False, 2, 2),
+    "UnaryOperation": (False, 1, 1),
+}
+BINDER_FLAGS = {"None", "CheckedContext", "InvokeSimpleName", "InvokeSpecialName",
+                "BinaryOperationLogical", "ConvertExplicit", "ConvertArrayIndex",
+                "ResultIndexed", "ValueFromCompoundAssignment", "ResultDiscarded"}
+ARG_FLAGS = {"None", "UseCompileTimeType", "Constant", "NamedArgument", "IsRef", "IsOut",
+             "IsStaticType"}
+OPERATIONS = {"Add", "Subtract", "Multiply", "Divide", "Modulo", "And", "Or", "ExclusiveOr",
+              "LeftShift", "RightShift", "Equal", "NotEqual", "LessThan", "LessThanOrEqual",
+              "GreaterThan", "GreaterThanOrEqual", "AddAssign", "SubtractAssign",
+              "Negate", "UnaryPlus", "Not", "OnesComplement", "IsTrue", "IsFalse",
+              "Increment", "Decrement"}
+
+PRIMITIVES = {
+    "int": ("System.Int32", 0), "long": ("System.Int64", 0), "short": ("System.Int16", 0),
+    "byte": ("System.Byte", 0), "sbyte": ("System.SByte", 0), "uint": ("System.UInt32", 0),
+    "ulong": ("System.UInt64", 0), "ushort": ("System.UInt16", 0),
+    "double": ("System.Double", 0.0), "float": ("System.Single", 0.0),
+    "bool": ("System.Boolean", False), "char": ("System.Char", "c"),
+    "string": ("System.String", "s"), "decimal": ("System.Decimal", 0),
+}
+STATIC_ALIASES = {
+    "Marshal": "System.Runtime.InteropServices.Marshal",
+    "GC": "System.GC", "Console": "System.Console", "Math": "System.Math",
+    "Convert": "System.Convert", "String": "System.String", "Object": "System.Object",
+}
+COM_TYPE = "System.__ComObject"
+RUNTIME_TYPE = "System.RuntimeType"
+
+
+# --------------------------------------------------------------------------- values
+
+@dataclass(frozen=True)
+class StaticType:
+    """A ``System.Type`` object: the receiver of a static call like ``Marshal.X(d)``."""
+    type_name: str
+
+
+@dataclass(frozen=True)
+class Boxed:
+    """A boxed primitive or a string: a new object each call, compared by type."""
+    type_name: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class NewObject:
+    """A fresh instance of a managed class, made for this call."""
+    type_name: str
+
+
+@dataclass(frozen=True)
+class Reused:
+    """One managed instance per id, alive for the whole run."""
+    id: str
+    type_name: str
+
+
+@dataclass(frozen=True)
+class Null:
+    """A null reference."""
+
+
+@dataclass(frozen=True)
+class ComObject:
+    """A COM object (RCW): ``id=None`` is a fresh one per call, released after it."""
+    id: str | None = None
+
+
+Value = StaticType | Boxed | NewObject | Reused | Null | ComObject
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """Round robin over values: iteration ``k`` uses ``items[k % len(items)]``."""
+    items: tuple
+
+
+@dataclass(frozen=True)
+class ArgTemplate:
+    """One argument as written: a value (or cycle) and whether it was cast to object."""
+    value: Any
+    cast: bool = False
+
+    def at(self, iteration: int) -> Value:
+        v = self.value
+        if isinstance(v, Cycle):
+            return v.items[iteration % len(v.items)]
+        return v
+
+
+# --------------------------------------------------------------------------- specs
+
+@dataclass(frozen=True)
+class ArgInfo:
+    """``CSharpArgumentInfo.Create(flags, name)``."""
+    flags: frozenset = frozenset()
+    name: str | None = None
+
+    @property
+    def use_compile_time_type(self) -> bool:
+        return "UseCompileTimeType" in self.flags
+
+    @property
+    def is_static_type(self) -> bool:
+        return "IsStaticType" in self.flags
+
+    @property
+    def constant(self) -> bool:
+        return "Constant" in self.flags
+
+
+@dataclass(frozen=True)
+class BinderSpec:
+    """The arguments of one ``Binder.X(...)`` call the compiler emits."""
+    kind: str
+    name: str | None = None
+    flags: frozenset = frozenset()
+    context: str = "Program"
+    args: tuple = ()
+    operation: str | None = None
+    type: str | None = None
+    explicit: bool = False
+    type_args: tuple = ()
+    throws: bool = False
+
+    def equivalence_key(self) -> tuple:
+        """What Microsoft.CSharp's ``IsEquivalentTo`` compares (BinderEquivalence)."""
+        return (self.kind, self.name, self.flags, self.context,
+                tuple((a.flags, a.name) for a in self.args),
+                self.operation, self.type, self.explicit, self.type_args)
+
+    @property
+    def static_call(self) -> bool:
+        """ICSharpInvokeOrInvokeMemberBinder.StaticCall: argument 0 is a Type."""
+        return self.kind in ("InvokeMember", "Invoke") and bool(self.args) and self.args[0].is_static_type
+
+    @property
+    def has_call_payload(self) -> bool:
+        return self.kind in ("InvokeMember", "Invoke")
+
+    def describe(self) -> str:
+        what = self.name or self.operation or (f"to {self.type}" if self.type else "")
+        return f"{self.kind} {what}".strip()
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """A call site: a static field (the compiler's) or created per iteration."""
+    name: str
+    binder: str
+    lifetime: str = "static"
+    binder_per_iteration: bool = False
+    delegate: tuple = ()
+
+
+@dataclass(frozen=True)
+class CallTemplate:
+    site: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call, as the simulator and the replays see it."""
+    index: int
+    iteration: int
+    site: str
+    args: tuple
+
+
+@dataclass
+class Workload:
+    name: str
+    binders: dict
+    sites: dict
+    script: list  # list of iterations, each a list of CallTemplate; repeated cyclically
+    description: str = ""
+    default_calls: int = 1000
+    source: str = "<workload>"
+    fixed_objects: tuple = field(default_factory=tuple)
+
+    @property
+    def calls_per_cycle(self) -> int:
+        return sum(len(it) for it in self.script)
+
+    def iter_calls(self, calls: int | None = None) -> Iterator[Call]:
+        """The calls of a run of ``calls`` calls, iterations repeated cyclically."""
+        total = self.default_calls if calls is None else calls
+        index = 0
+        iteration = 0
+        script = self.script
+        while index < total:
+            for tpl in script[iteration % len(script)]:
+                if index >= total:
+                    return
+                yield Call(index, iteration, tpl.site, tuple(a.at(iteration) for a in tpl.args))
+                index += 1
+            iteration += 1
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "name": self.name, "description": self.description,
+                "binders": sorted(self.binders), "sites": sorted(self.sites)}
+
+
+# --------------------------------------------------------------------------- loading
+
+def load_workload(source: "str | Path | Mapping[str, Any] | Workload") -> Workload:
+    """Parse and validate a workload from a file path, a mapping or a Workload."""
+    if isinstance(source, Workload):
+        return source
+    if isinstance(source, Mapping):
+        return _build(source, "<workload>")
+    path = Path(source)
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise WorkloadError("no such file", where=where) from None
+    except IsADirectoryError:
+        raise WorkloadError("is a directory, not a workload file", where=where) from None
+    except UnicodeDecodeError as exc:
+        raise WorkloadError(f"not UTF-8 text (byte {exc.start})", where=where) from None
+    except OSError as exc:
+        raise WorkloadError(exc.strerror or str(exc), where=where) from None
+    if path.suffix.lower() == ".json":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise WorkloadError(f"invalid JSON: {exc.msg}", where=f"{where}:{exc.lineno}:{exc.colno}") from None
+    else:
+        import yaml
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            loc = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise WorkloadError(f"invalid YAML: {problem}", where=loc) from None
+    if not isinstance(doc, Mapping):
+        raise WorkloadError("the top level must be a mapping", where=where)
+    return _build(doc, where)
+
+
+class _Ctx:
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, path: str, message: str) -> WorkloadError:
+        return WorkloadError(message, where=f"{self.where}: {path}" if path else self.where)
+
+
+def _keys(ctx: _Ctx, path: str, obj: Any, allowed: set, required: set = frozenset()) -> Mapping:
+    if not isinstance(obj, Mapping):
+        raise ctx.fail(path, f"expected a mapping, got {type(obj).__name__}")
+    extra = set(obj) - allowed
+    if extra:
+        raise ctx.fail(path, f"unknown key {sorted(map(str, extra))[0]!r} (allowed: {', '.join(sorted(allowed))})")
+    for r in required:
+        if r not in obj:
+            raise ctx.fail(path, f"missing key {r!r}")
+    return obj
+
+
+def _name(ctx: _Ctx, path: str, v: Any) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise ctx.fail(path, "expected a non-empty string")
+    return v
+
+
+def _flags(ctx: _Ctx, path: str, v: Any, allowed: set) -> frozenset:
+    if v is None:
+        return frozenset()
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list):
+        raise ctx.fail(path, "expected a list of flag names")
+    for i, f in enumerate(v):
+        if f not in allowed:
+            raise ctx.fail(f"{path}[{i}]", f"unknown flag {f!r} (allowed: {', '.join(sorted(allowed))})")
+    return frozenset(f for f in v if f != "None")
+
+
+def _arginfo(ctx: _Ctx, path: str, v: Any) -> ArgInfo:
+    if isinstance(v, Mapping):
+        _keys(ctx, path, v, {"flags", "name"})
+        name = v.get("name")
+        if name is not None:
+            name = _name(ctx, f"{path}.name", name)
+        return ArgInfo(_flags(ctx, f"{path}.flags", v.get("flags"), ARG_FLAGS), name)
+    return ArgInfo(_flags(ctx, path, v, ARG_FLAGS))
+
+
+def _binder(ctx: _Ctx, path: str, v: Any) -> BinderSpec:
+    _keys(ctx, path, v, {"kind", "name", "flags", "context", "args", "operation", "type",
+                         "explicit", "type_args", "throws"}, {"kind"})
+    kind = v["kind"]
+    if kind not in BINDER_KINDS:
+        raise ctx.fail(f"{path}.kind", f"unknown binder kind {kind!r} (allowed: {', '.join(BINDER_KINDS)})")
+    needs_name, lo, hi = BINDER_KINDS[kind]
+    name = v.get("name")
+    if needs_name:
+        name = _name(ctx, f"{path}.name", name)
+    elif name is not None:
+        raise ctx.fail(f"{path}.name", f"{kind} binders have no member name")
+    raw_args = v.get("args")
+    if kind == "Convert":
+        if raw_args is not None:
+            raise ctx.fail(f"{path}.args", "Convert binders take no argument infos (Binder.Convert has none)")
+        args: tuple = (None,)
+    else:
+        if not isinstance(raw_args, list) or not raw_args:
+            raise ctx.fail(f"{path}.args", "expected a non-empty list of argument infos (receiver first)")
+        args = tuple(_arginfo(ctx, f"{path}.args[{i}]", a) for i, a in enumerate(raw_args))
+        if len(args) < lo or (hi is not None and len(args) > hi):
+            want = f"{lo}" if lo == hi else f"at least {lo}"
+            raise ctx.fail(f"{path}.args", f"{kind} takes {want} argument infos, got {len(args)}")
+    op = v.get("operation")
+    if kind in ("BinaryOperation", "UnaryOperation"):
+        if op not in OPERATIONS:
+            raise ctx.fail(f"{path}.operation", f"expected an ExpressionType name, got {op!r}")
+    elif op is not None:
+        raise ctx.fail(f"{path}.operation", f"only operator binders have an operation")
+    typ = v.get("type")
+    if kind == "Convert":
+        typ = _type_name(_name(ctx, f"{path}.type", typ))
+    elif typ is not None:
+        raise ctx.fail(f"{path}.type", "only Convert binders have a target type")
+    explicit = v.get("explicit", False)
+    if not isinstance(explicit, bool):
+        raise ctx.fail(f"{path}.explicit", "expected true or false")
+    throws = v.get("throws", False)
+    if not isinstance(throws, bool):
+        raise ctx.fail(f"{path}.throws", "expected true or false")
+    type_args = v.get("type_args", [])
+    if not isinstance(type_args, list) or not all(isinstance(t, str) for t in type_args):
+        raise ctx.fail(f"{path}.type_args", "expected a list of type names")
+    context = v.get("context", "Program")
+    return BinderSpec(kind=kind, name=name, flags=_flags(ctx, f"{path}.flags", v.get("flags"), BINDER_FLAGS),
+                      context=_name(ctx, f"{path}.context", context), args=args, operation=op,
+                      type=typ, explicit=explicit, type_args=tuple(type_args), throws=throws)
+
+
+def _type_name(name: str) -> str:
+    if name in PRIMITIVES:
+        return PRIMITIVES[name][0]
+    return STATIC_ALIASES.get(name, name)
+
+
+def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any, bool]:
+    """Returns (value or Cycle, cast)."""
+    if v is None:
+        return Null(), False
+    if not isinstance(v, Mapping) or len(v) == 0:
+        raise ctx.fail(path, "expected a value such as {box: int}, {new: Widget}, {com: fresh}, null")
+    if "cast" in v:
+        _keys(ctx, path, v, {"cast", "value"}, {"value"})
+        if v["cast"] != "object":
+            raise ctx.fail(f"{path}.cast", "only casts to object are modelled")
+        inner, inner_cast = _value(ctx, f"{path}.value", v["value"], allow_cycle)
+        return inner, True
+    if "null" in v:
+        _keys(ctx, path, v, {"null"})
+        return Null(), False
+    if "static" in v:
+        _keys(ctx, path, v, {"static"})
+        return StaticType(_type_name(_name(ctx, f"{path}.static", v["static"]))), False
+    if "box" in v:
+        _keys(ctx, path, v, {"box", "value"})
+        t = v["box"]
+        if t not in PRIMITIVES:
+            raise ctx.fail(f"{path}.box", f"unknown primitive {t!r} (allowed: {', '.join(PRIMITIVES)})")
+        clr, default = PRIMITIVES[t]
+        value = v.get("value", default)
+        if isinstance(value, (list, dict)) or (value is None):
+            raise ctx.fail(f"{path}.value", "expected a scalar")
+        return Boxed(clr, value), False
+    if "new" in v:
+        _keys(ctx, path, v, {"new"})
+        return NewObject(_class_name(ctx, f"{path}.new", v["new"])), False
+    if "obj" in v:
+        _keys(ctx, path, v, {"obj", "type"}, {"type"})
+        return Reused(_name(ctx, f"{path}.obj", str(v["obj"])), _class_name(ctx, f"{path}.type", v["type"])), False
+    if "com" in v:
+        _keys(ctx, path, v, {"com"})
+        c = v["com"]
+        if c is True or c == "fresh":
+            return ComObject(None), False
+        return ComObject(_name(ctx, f"{path}.com", str(c))), False
+    if "poly" in v:
+        _keys(ctx, path, v, {"poly", "fresh", "prefix"})
+        n = v["poly"]
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ctx.fail(f"{path}.poly", "expected a positive number of types")
+        prefix = _name(ctx, f"{path}.prefix", v.get("prefix", "Poly"))
+        fresh = v.get("fresh", True)
+        items = tuple(NewObject(f"{prefix}{k}") if fresh else Reused(f"{prefix}{k}", f"{prefix}{k}")
+                      for k in range(n))
+        if not allow_cycle:
+            raise ctx.fail(path, "a cycle cannot nest inside a cycle")
+        return Cycle(items), False
+    if "cycle" in v:
+        _keys(ctx, path, v, {"cycle"})
+        items = v["cycle"]
+        if not allow_cycle:
+            raise ctx.fail(path, "a cycle cannot nest inside a cycle")
+        if not isinstance(items, list) or not items:
+            raise ctx.fail(f"{path}.cycle", "expected a non-empty list of values")
+        vals = []
+        for i, item in enumerate(items):
+            val, cast = _value(ctx, f"{path}.cycle[{i}]", item, allow_cycle=False)
+            if cast:
+                raise ctx.fail(f"{path}.cycle[{i}]", "put the cast around the whole cycle")
+            vals.append(val)
+        return Cycle(tuple(vals)), False
+    raise ctx.fail(path, f"unknown value kind {sorted(map(str, v))[0]!r} "
+                         "(use null, static, box, new, obj, com, cast, cycle or poly)")
+
+
+def _class_name(ctx: _Ctx, path: str, v: Any) -> str:
+    name = _name(ctx, path, v)
+    if not all(part.isidentifier() for part in name.split(".")):
+        raise ctx.fail(path, f"{name!r} is not a valid class name")
+    return name
+
+
+def _count(ctx: _Ctx, path: str, v: Any) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise ctx.fail(path, "expected a non-negative whole number")
+    return v
+
+
+def _build(doc: Mapping, where: str) -> Workload:
+    ctx = _Ctx(where)
+    _keys(ctx, "", doc, {"format", "name", "description", "binders", "sites", "body",
+                         "iterations", "calls", "script", "default_calls"},
+          {"binders", "sites"})
+    fmt = doc.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise ctx.fail("format", f"unsupported format {fmt!r} (this dlrsim reads {FORMAT})")
+    name = doc.get("name", Path(where).stem if where != "<workload>" else "workload")
+    if not isinstance(name, str):
+        raise ctx.fail("name", "expected a string")
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        raise ctx.fail("description", "expected a string")
+
+    raw_binders = _keys(ctx, "binders", doc["binders"], set(doc["binders"]) if isinstance(doc["binders"], Mapping) else set())
+    if not raw_binders:
+        raise ctx.fail("binders", "define at least one binder")
+    binders = {str(k): _binder(ctx, f"binders.{k}", v) for k, v in raw_binders.items()}
+
+    raw_sites = _keys(ctx, "sites", doc["sites"], set(doc["sites"]) if isinstance(doc["sites"], Mapping) else set())
+    if not raw_sites:
+        raise ctx.fail("sites", "define at least one site")
+    sites: dict[str, SiteSpec] = {}
+    for k, v in raw_sites.items():
+        p = f"sites.{k}"
+        _keys(ctx, p, v, {"binder", "lifetime", "binder_per_iteration"}, {"binder"})
+        b = v["binder"]
+        if b not in binders:
+            raise ctx.fail(f"{p}.binder", f"unknown binder {b!r} (defined: {', '.join(binders)})")
+        lifetime = v.get("lifetime", "static")
+        if lifetime not in ("static", "per-iteration"):
+            raise ctx.fail(f"{p}.lifetime", "expected 'static' or 'per-iteration'")
+        bpi = v.get("binder_per_iteration", False)
+        if not isinstance(bpi, bool):
+            raise ctx.fail(f"{p}.binder_per_iteration", "expected true or false")
+        if bpi and lifetime != "per-iteration":
+            raise ctx.fail(f"{p}.binder_per_iteration", "a static site creates its binder once; use lifetime: per-iteration")
+        sites[str(k)] = SiteSpec(str(k), b, lifetime, bpi)
+
+    forms = [k for k in ("body", "calls", "script") if k in doc]
+    if len(forms) != 1:
+        raise ctx.fail("", "give exactly one of 'body' (repeated each iteration), 'calls' (one call per iteration) or 'script' (a list of iterations)")
+    form = forms[0]
+
+    def call_tpl(path: str, c: Any) -> CallTemplate:
+        _keys(ctx, path, c, {"site", "args"}, {"site", "args"})
+        s = c["site"]
+        if s not in sites:
+            raise ctx.fail(f"{path}.site", f"unknown site {s!r} (defined: {', '.join(sites)})")
+        raw = c["args"]
+        if not isinstance(raw, list):
+            raise ctx.fail(f"{path}.args", "expected a list of values")
+        spec = binders[sites[s].binder]
+        if len(raw) != len(spec.args):
+            raise ctx.fail(f"{path}.args", f"binder {sites[s].binder!r} ({spec.kind}) takes {len(spec.args)} "
+                                             f"argument(s) (receiver first), got {len(raw)}")
+        args = []
+        for i, a in enumerate(raw):
+            val, cast = _value(ctx, f"{path}.args[{i}]", a)
+            info = spec.args[i]
+            if info is not None and info.is_static_type and i == 0 and not isinstance(val, StaticType):
+                raise ctx.fail(f"{path}.args[0]", "argument info says IsStaticType: pass {static: TYPE}")
+            if isinstance(val, StaticType) and not (i == 0 and info is not None and info.is_static_type):
+                pass  # a Type object passed as an ordinary value is allowed
+            args.append(ArgTemplate(val, cast))
+        return CallTemplate(s, tuple(args))
+
+    script: list[list[CallTemplate]] = []
+    if form == "body":
+        body = doc["body"]
+        if not isinstance(body, list) or not body:
+            raise ctx.fail("body", "expected a non-empty list of calls")
+        script = [[call_tpl(f"body[{i}]", c) for i, c in enumerate(body)]]
+        iterations = _count(ctx, "iterations", doc.get("iterations", 1000))
+        default_calls = iterations * len(script[0])
+    elif form == "calls":
+        calls = doc["calls"]
+        if not isinstance(calls, list) or not calls:
+            raise ctx.fail("calls", "expected a non-empty list of calls")
+        script = [[call_tpl(f"calls[{i}]", c)] for i, c in enumerate(calls)]
+        default_calls = len(script)
+    else:
+        raw = doc["script"]
+        if not isinstance(raw, list) or not raw:
+            raise ctx.fail("script", "expected a non-empty list of iterations")
+        for i, it in enumerate(raw):
+            if not isinstance(it, list) or not it:
+                raise ctx.fail(f"script[{i}]", "expected a non-empty list of calls")
+            script.append([call_tpl(f"script[{i}][{j}]", c) for j, c in enumerate(it)])
+        default_calls = sum(len(it) for it in script)
+    if "iterations" in doc and form != "body":
+        raise ctx.fail("iterations", "'iterations' goes with 'body'")
+    if "default_calls" in doc:
+        default_calls = _count(ctx, "default_calls", doc["default_calls"])
+
+    binders = _apply_casts(ctx, binders, sites, script)
+    sites = {k: replace(s, delegate=_delegate(binders[s.binder])) for k, s in sites.items()}
+    return Workload(name=name, binders=binders, sites=sites, script=script, description=description,
+                    default_calls=default_calls, source=where)
+
+
+def _apply_casts(ctx: _Ctx, binders: dict, sites: dict, script: list) -> dict:
+    """A ``(object)`` cast is compile-time: it becomes UseCompileTimeType in the binder."""
+    cast_at: dict[str, dict[int, bool]] = {}
+    for i, it in enumerate(script):
+        for j, tpl in enumerate(it):
+            b = sites[tpl.site].binder
+            seen = cast_at.setdefault(b, {})
+            for pos, a in enumerate(tpl.args):
+                if pos in seen and seen[pos] != a.cast:
+                    raise ctx.fail(f"script[{i}][{j}].args[{pos}]",
+                                   f"binder {b!r}: argument {pos} is cast to object in some calls and not in others; "
+                                   "argument infos are fixed at compile time, so use two binders")
+                seen[pos] = a.cast
+    out = {}
+    for name, spec in binders.items():
+        casts = cast_at.get(name, {})
+        if any(casts.values()) and spec.kind != "Convert":
+            args = tuple(ArgInfo(a.flags | {"UseCompileTimeType"}, a.name) if casts.get(i) else a
+                         for i, a in enumerate(spec.args))
+            spec = replace(spec, args=args)
+        out[name] = spec
+    return out
+
+
+def _delegate(spec: BinderSpec) -> tuple:
+    params = []
+    for i, a in enumerate(spec.args):
+        params.append("System.Type" if (i == 0 and a is not None and a.is_static_type) else "object")
+    if spec.kind in ("InvokeMember", "Invoke") and "ResultDiscarded" in spec.flags:
+        ret = "void"
+    elif spec.kind == "Convert":
+        ret = spec.type
+    else:
+        ret = "object"
+    return tuple(params) + (ret,)
+
+
+def value_key(value: Any) -> Any:
+    """How a literal's value is compared: NaN equals NaN (IsNaN restriction)."""
+    if isinstance(value, float) and math.isnan(value):
+        return ("NaN",)
+    return (type(value).__name__, value)
