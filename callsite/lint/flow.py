@@ -274,10 +274,11 @@ class Analyzer:
             if kind in FIX_KINDS and not modifier:
                 if expr.type in PRIMARY:
                     edits = [(expr.start_byte, f"({cast})")]
+                    msg += f"; cast it: ({cast}){short}"
                 else:
                     edits = [(expr.start_byte, f"({cast})("), (expr.end_byte, ")")]
+                    msg += f"; cast it: ({cast})({short})"
                 desc = f"cast to {cast}"
-                msg += f"; cast it: ({cast}){short}"
             self._emit(rule, expr, msg, edits, desc)
         elif v & UNK and self.in_loop() and kind != "setter":
             self._emit("DLR004", expr,

@@ -1,0 +1,174 @@
+"""The command line: formats, exit codes, fixes, baselines, suppressions, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from callsite.cli import main
+from tests.lint.conftest import CORPUS
+
+SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+
+WRONG = """using System;
+using System.Runtime.InteropServices;
+class Foo
+{
+    static void Run(Type comType)
+    {
+        var t = Type.GetTypeFromCLSID(new Guid("E13B6688-3F39-11D0-96F6-00A0C9191601"));
+        while (true)
+        {
+            dynamic com = Activator.CreateInstance(t);
+            Marshal.FinalReleaseComObject(com);
+            Console.WriteLine("{0} {1}", com.Name, com ?? com);
+        }
+    }
+}
+"""
+
+
+def lint(capsys, *args):
+    code = main(["lint", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def wrong(tmp_path):
+    p = tmp_path / "Wrong.cs"
+    p.write_text(WRONG, encoding="utf-8")
+    return p
+
+
+def test_text_format_is_compiler_style(capsys, wrong):
+    code, out, err = lint(capsys, wrong)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{wrong}(11,43): error DLR002: dynamic argument 'com'")
+    assert "finding(s)" in err
+
+
+def test_clean_file_exits_zero(capsys, tmp_path):
+    p = tmp_path / "Clean.cs"
+    p.write_text("class C { void M() { dynamic d = 1; System.Console.WriteLine((object)d); } }\n")
+    code, out, _ = lint(capsys, p)
+    assert (code, out) == (0, "")
+
+
+def test_json_fields(capsys, wrong):
+    code, out, _ = lint(capsys, "--format", "json", wrong)
+    data = json.loads(out)
+    assert code == 1 and len(data) == 3
+    first = data[0]
+    assert set(first) == {"file", "line", "column", "end", "rule", "severity", "message", "fix", "fingerprint"}
+    assert (first["line"], first["column"], first["rule"], first["severity"]) == (11, 43, "DLR002", "error")
+    assert first["end"] == {"line": 11, "column": 46}
+    assert first["fix"]["edits"] == [{"line": 11, "column": 43, "insert": "(object)"}]
+
+
+def test_sarif_validates_against_official_schema(capsys):
+    code, out, _ = lint(capsys, "--format", "sarif", "--all", CORPUS)
+    assert code == 2  # the corpus holds a file with a syntax error
+    doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
+    run = doc["runs"][0]
+    assert doc["version"] == "2.1.0"
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"DLR001", "DLR002", "DLR003", "DLR004"}
+    assert all(not r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("/")
+               for r in run["results"])
+    assert all("partialFingerprints" in r for r in run["results"])
+    assert run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"].startswith("syntax error")
+
+
+def test_fix_is_idempotent_keeps_formatting_and_lints_clean(capsys, tmp_path):
+    work = tmp_path / "corpus"
+    shutil.copytree(CORPUS, work)
+    (work / "syntax_error.cs").unlink()
+    before = {p.name: p.read_text(encoding="utf-8") for p in work.glob("*.cs")}
+    lint(capsys, "--fix", work)
+    once = {p.name: p.read_text(encoding="utf-8") for p in work.glob("*.cs")}
+    lint(capsys, "--fix", work)
+    twice = {p.name: p.read_text(encoding="utf-8") for p in work.glob("*.cs")}
+    assert once == twice
+    # only insertions: removing the inserted casts gives back the original text
+    for name, text in once.items():
+        assert text.replace("(object)(", "(").replace("(object)", "") .replace("(Wrapper)", "") \
+            .count("\n") == before[name].count("\n")
+    assert "Marshal.FinalReleaseComObject((object)com);" in once["seed_article.cs"]
+    from callsite.lint import lint_paths
+    left = [f for f in lint_paths([str(work)]) if f.fix is not None]
+    assert left == []
+    remaining = {f.rule for f in lint_paths([str(work)])}
+    assert remaining <= {"DLR003", "DLR001"}  # DLR003 and operator findings have no cast fix
+
+
+def test_fix_on_the_seed_wrong_form(capsys, wrong):
+    code, _, _ = lint(capsys, "--fix", wrong)
+    text = wrong.read_text()
+    assert "Marshal.FinalReleaseComObject((object)com);" in text
+    assert 'Console.WriteLine("{0} {1}", (object)com.Name, (object)(com ?? com));' in text
+    assert code == 0
+    code, out, _ = lint(capsys, wrong)
+    assert (code, out) == (0, "")
+
+
+def test_diff_prints_and_does_not_write(capsys, wrong):
+    code, out, _ = lint(capsys, "--diff", wrong)
+    assert code == 1
+    assert wrong.read_text() == WRONG
+    assert "-            Marshal.FinalReleaseComObject(com);" in out
+    assert "+            Marshal.FinalReleaseComObject((object)com);" in out
+    assert out.startswith("--- a/")
+
+
+def test_rules_selection_and_all(capsys):
+    code, out, _ = lint(capsys, "--rules", "DLR003", CORPUS / "callsites.cs")
+    assert code == 1 and {l.split(": ")[1].split()[1] for l in out.splitlines()} == {"DLR003"}
+    _, out, _ = lint(capsys, CORPUS / "unknown_origin.cs")
+    assert "DLR004" not in out
+    _, out, _ = lint(capsys, "--all", CORPUS / "unknown_origin.cs")
+    assert out.count("DLR004") == 3
+
+
+def test_unknown_rule_is_a_usage_error(capsys, wrong):
+    code, out, err = lint(capsys, "--rules", "DLR999", wrong)
+    assert code == 2 and "unknown rule" in err and "Traceback" not in err
+
+
+def test_baseline_hides_known_findings(capsys, wrong, tmp_path):
+    _, out, _ = lint(capsys, "--format", "json", wrong)
+    base = tmp_path / "baseline.json"
+    base.write_text(out)
+    # a line added above moves findings but keeps their fingerprints
+    wrong.write_text("// header\n" + WRONG)
+    code, out, _ = lint(capsys, "--baseline", base, wrong)
+    assert (code, out) == (0, "")
+    code, _, err = lint(capsys, "--baseline", tmp_path / "missing.json", wrong)
+    assert code == 2 and "baseline" in err
+
+
+def test_bad_files_are_reported_and_the_run_goes_on(capsys, tmp_path, wrong):
+    latin1 = tmp_path / "Latin1.cs"
+    latin1.write_bytes(b"// caf\xe9\nclass A {}\n")
+    code, out, err = lint(capsys, latin1, tmp_path / "Missing.cs", CORPUS / "syntax_error.cs", wrong)
+    assert code == 2
+    assert f"{latin1}(1,7): error DLR000: not valid UTF-8" in out
+    assert "Missing.cs(1,1): error DLR000: no such file or directory" in out
+    assert "syntax_error.cs(6,15): error DLR000: syntax error" in out
+    assert "DLR002" in out  # the good file was still linted
+
+
+def test_parallel_jobs_give_the_same_findings(capsys):
+    _, serial, _ = lint(capsys, "--all", "--format", "json", CORPUS)
+    _, parallel, _ = lint(capsys, "--all", "--format", "json", "-j", "2", CORPUS)
+    assert json.loads(serial) == json.loads(parallel)
+
+
+def test_negative_jobs_is_a_usage_error(capsys, wrong):
+    code, _, err = lint(capsys, "-j", "-1", wrong)
+    assert code == 2 and "-j" in err
