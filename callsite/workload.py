@@ -278,7 +278,7 @@ class _Ctx:
         self.where = where
 
     def fail(self, path: str, message: str) -> WorkloadError:
-        return WorkloadError(message, where=f"{self.where}: {path}" if path else self.where)
+        return WorkloadError(message, where=f"{self.where}: {path or '(top level)'}")
 
 
 def _keys(ctx: _Ctx, path: str, obj: Any, allowed: set, required: set = frozenset()) -> Mapping:
