@@ -392,7 +392,7 @@ class _BufferReader:
             if b0 == _OBJ_EVENT and o.in_shot and self.lens1[t]:
                 t = self._object_run(t)
                 continue
-            if b0 == _ROOT_EVENT and o.in_shot and self.lens1[t] and t + 2 < ntok and not self.bad[t + 2]:
+            if b0 == _ROOT_EVENT and self.lens1[t] and t + 2 < ntok and not self.bad[t + 2]:
                 n = int(self.uval[t + 2])
                 end = t + 3 + 2 * n
                 if end > ntok:

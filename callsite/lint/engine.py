@@ -20,7 +20,7 @@ from callsite.errors import DlrsimError
 from callsite.lint import suppress
 from callsite.lint.findings import PROBLEM_RULE, RULES, Finding
 from callsite.lint.flow import Analyzer
-from callsite.lint.parse import FileProblem, Source, decode, first_syntax_error, parse
+from callsite.lint.parse import FileProblem, Source, decode, parse_with_fallback
 from callsite.lint.symbols import FileCtx
 
 _PARTIAL = re.compile(rb"\bpartial\s+(?:(?:class|struct|interface|record)\s+)+(\w+)")
@@ -79,8 +79,7 @@ def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
         if isinstance(src, FileProblem):
             res.problem = src
             continue
-        tree = parse(src)
-        err = first_syntax_error(src, tree)
+        tree, err = parse_with_fallback(src)
         if err is not None:
             res.problem = err
             continue

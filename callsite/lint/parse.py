@@ -8,6 +8,7 @@ goes on with the other files.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -124,3 +125,75 @@ def first_syntax_error(src: Source, tree: tree_sitter.Tree) -> FileProblem | Non
         snippet = snippet.strip().splitlines()[0][:30] if snippet.strip() else ""
         what = f"syntax error near '{snippet}'" if snippet else "syntax error"
     return FileProblem(src.path, what, line, col)
+
+
+_DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(if|elif|else|endif)\b")
+
+
+def blank_branches(data: bytes, take_first: bool) -> bytes:
+    """Blank out one side of every ``#if`` so code split across branches parses.
+
+    Tree-sitter sees all branches at once; a declaration whose head differs
+    per branch (``#if A namespace X #else namespace Y #endif``) then does not
+    parse. Inactive lines become spaces, so every byte offset (and thus every
+    reported position) stays the same. ``take_first`` keeps each ``#if``
+    branch, otherwise the last ``#else``/``#elif`` branch is kept.
+    """
+    lines = data.split(b"\n")
+    out = []
+    stack: list[list] = []  # per #if: [branch index, branch count, active branch]
+    counts = _branch_counts(lines)
+    ifs = 0
+    for line in lines:
+        m = _DIRECTIVE.match(line)
+        if m:
+            kind = m.group(1)
+            if kind == b"if":
+                n = counts[ifs]
+                ifs += 1
+                stack.append([0, n, 0 if take_first else n - 1])
+            elif kind in (b"elif", b"else") and stack:
+                stack[-1][0] += 1
+            elif kind == b"endif" and stack:
+                stack.pop()
+            out.append(re.sub(rb"[^\r]", b" ", line))  # the directive itself may split a declaration
+            continue
+        if any(branch != active for branch, _n, active in stack):
+            out.append(re.sub(rb"[^\r]", b" ", line))
+        else:
+            out.append(line)
+    return b"\n".join(out)
+
+
+def _branch_counts(lines: list[bytes]) -> list[int]:
+    counts: list[int] = []
+    stack: list[int] = []
+    for line in lines:
+        m = _DIRECTIVE.match(line)
+        if not m:
+            continue
+        kind = m.group(1)
+        if kind == b"if":
+            stack.append(len(counts))
+            counts.append(1)
+        elif kind in (b"elif", b"else") and stack:
+            counts[stack[-1]] += 1
+        elif kind == b"endif" and stack:
+            stack.pop()
+    return counts
+
+
+def parse_with_fallback(src: Source) -> tuple[tree_sitter.Tree, FileProblem | None]:
+    """Parse; if that fails and the file has ``#if``, retry with one branch of each."""
+    tree = parse(src)
+    err = first_syntax_error(src, tree)
+    if err is None or b"#" not in src.data or not re.search(rb"(?m)^[ \t]*#[ \t]*if\b", src.data):
+        return tree, err
+    for take_first in (True, False):
+        variant = blank_branches(src.data, take_first)
+        alt = Source(src.path, variant, src.text)
+        t2 = parser().parse(variant)
+        if not t2.root_node.has_error:
+            src.data = variant  # the analysis reads node text from this buffer
+            return t2, None
+    return tree, err

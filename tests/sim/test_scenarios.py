@@ -1,0 +1,83 @@
+"""Expected results of the built-in scenarios (issue 2's list)."""
+
+from __future__ import annotations
+
+import pytest
+
+from callsite import simulate
+from tests.sim.reference import reference_levels
+
+
+@pytest.mark.parametrize("profile", ["mono", "coreclr"])
+def test_com_arg_fresh_binds_every_call_and_fills_both_caches(profile):
+    r = simulate("com-arg-fresh", profile, 1000)
+    assert r.binds == 1000
+    assert (r.l1_rules, r.l2_rules) == (10, 128)
+    assert r.rules_compiled == 1000
+    # every live rule holds two WeakReferences: the Type receiver and the COM object
+    assert r.rules_live == 128 and r.weak_handles_live == 256
+    assert r.sites[0]["identity_churn"] is True
+    assert r.sites[0]["identity_positions"] == [1]
+
+
+@pytest.mark.parametrize("profile", ["mono", "coreclr"])
+@pytest.mark.parametrize("scenario", ["int-arg", "com-arg-same", "com-arg-cast", "null-arg", "static-type-arg"])
+def test_stable_arguments_bind_once(profile, scenario):
+    r = simulate(scenario, profile, 1000)
+    assert r.binds == 1
+    assert r.l0_hits == 999
+    assert r.sites[0]["identity_churn"] is False
+
+
+def test_cast_turns_the_instance_restriction_into_a_type_restriction():
+    fresh = simulate("com-arg-fresh", "mono", 5)
+    cast = simulate("com-arg-cast", "mono", 5)
+    from callsite.simulator import Simulator  # noqa: F401 (documented API path)
+    assert fresh.weak_handles_live == 2 * 5 and cast.weak_handles_live == 1
+
+
+def test_new_site_per_iteration_differs_by_runtime():
+    assert simulate("new-site-per-iteration", "mono", 1000).binds == 1000
+    r = simulate("new-site-per-iteration", "coreclr", 1000)
+    assert r.binds == 1 and r.l2_hits == 999
+
+
+def test_poly_12_binds_once_per_type():
+    r = simulate("poly-12", "mono", 1200)
+    assert r.binds == 12
+    assert r.l2_hits == 1188   # L1 holds the last 10 types, every 12th-call repeat misses it
+
+
+def test_poly_200_derivation():
+    """poly-200, 2000 calls (10 rounds of 200 types, fresh objects, one site).
+
+    Round 1: all 200 types bind. L2 appends 0..63, then inserts each new
+    rule at 64, so it ends as [0..63, 199, 198, ..., 136] (128 rules).
+    Later rounds: L1 holds only the last 10 types, and a type recurs every
+    200 calls, so L1 never hits. Types 0..63 are found in L2's front half
+    (hits move rules up two, but only within 0..63) : 64 L2 hits. Types
+    64..135 are not in L2: 72 binds, each inserted at 64, pushing out the
+    64 rules 136..199 and then 8 of their own. Types 136..199 are then
+    gone too: 64 more binds. So each later round costs 72 + 64 = 136 binds.
+    Total: 200 + 9 * 136 = 1424 binds, 9 * 64 = 576 L2 hits.
+    """
+    r = simulate("poly-200", "mono", 2000)
+    assert r.binds == 200 + 9 * 136
+    assert r.l2_hits == 9 * 64
+    assert r.l0_hits == r.l1_hits == 0
+    assert simulate("poly-200", "coreclr", 2000).binds == 1424
+
+
+def test_com_member_access_depends_on_the_com_binder():
+    assert simulate("com-member-access", "mono", 300).binds == 300
+    assert simulate("com-member-access", "netfx", 300).binds == 1
+
+
+@pytest.mark.parametrize("scenario", ["com-arg-fresh", "int-arg", "poly-5", "poly-70", "poly-130",
+                                      "new-site-per-iteration", "com-member-access", "null-arg"])
+@pytest.mark.parametrize("profile", ["mono", "coreclr"])
+def test_vectorized_engine_matches_the_naive_reference(scenario, profile):
+    from callsite.scenarios import get_scenario
+    wl = get_scenario(scenario)
+    n = 1500
+    assert simulate(wl, profile, n).level_names == reference_levels(wl, profile, n)
