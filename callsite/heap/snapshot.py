@@ -274,13 +274,15 @@ class Snapshot:
                     owner=owner)
 
     def find(self, pattern: str) -> np.ndarray:
-        """Indices of objects whose class name matches ``pattern``.
+        """Indices of objects whose class matches ``pattern``.
 
-        A pattern with ``*``/``?``/``[`` is a glob over the full name;
-        otherwise it is a case-sensitive substring, which is what one types
-        for generic names like ``Func<`` or ``WeakReference``.
+        ``*``/``?`` make it a glob over the full name. Otherwise, if some
+        class is named exactly ``pattern`` (in full, or its part after the
+        namespace, e.g. ``WeakReference``), only those match; failing that
+        it is a substring, which is what one types for generic names like
+        ``Func<`` or ``Closure``.
         """
-        ids = [i for i, nm in enumerate(self.class_names) if _match(pattern, nm)]
+        ids = _matching_classes(pattern, self.class_names)
         if not ids:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(np.isin(self.class_id, np.array(ids, dtype=np.int32)))
@@ -363,10 +365,18 @@ def _namespace(name: str) -> str:
     return base.rsplit(".", 1)[0] if "." in base else "(global)"
 
 
-def _match(pattern: str, name: str) -> bool:
-    if any(c in pattern for c in "*?["):
-        return fnmatch.fnmatchcase(name, pattern)
-    return pattern in name
+def _short(name: str) -> str:
+    base, lt, rest = name.partition("<")
+    return base.rsplit(".", 1)[-1] + lt + rest
+
+
+def _matching_classes(pattern: str, names: Sequence[str]) -> list[int]:
+    if "*" in pattern or "?" in pattern:
+        return [i for i, nm in enumerate(names) if fnmatch.fnmatchcase(nm, pattern)]
+    exact = [i for i, nm in enumerate(names) if nm == pattern or _short(nm) == pattern]
+    if exact:
+        return exact
+    return [i for i, nm in enumerate(names) if pattern in nm]
 
 
 _SPEC = re.compile(r"^(?P<path>.+?)(?:@(?P<sel>[^@/]*))?$")

@@ -1,0 +1,203 @@
+"""Heap shots of the Mono runtime that pythonnet hosts, at named points of a run.
+
+The Mono log profiler (``libmono-profiler-log.so``) can be loaded into an
+embedded runtime with ``mono_profiler_load`` — but only *before* the runtime
+initialises, so this module offers a hook to call just before
+``clr_loader.get_mono`` (``binders.mono.load(before_init=...)`` takes it):
+
+    from binders import heapshot
+    heapshot.load_log_profiler("run.mlpd")          # before pythonnet/clr_loader start Mono
+    ... start pythonnet, run the workload ...
+    heapshot.take_heapshot("before")                # in the same process, any time later
+    ...
+    heapshot.take_heapshot("after-reset")
+
+Nothing here runs unless called: runs without snapshots load no profiler and
+pay nothing.
+
+Default mode ``heapshot=ondemand``: the profiler walks the heap only when
+asked through its TCP command port (its number is in the file header), so
+ordinary collections stay cheap, the file holds exactly one shot per named
+point, and the runtime's own shutdown collections (pythonnet forces dozens)
+add none. Mode ``heapshot`` (every major collection) also works: then the
+shot index of a point is the number of major collections so far minus one.
+
+Each point is recorded in ``FILE.mlpd.points.json`` (name -> shot index), so
+``dlrsim heap summary FILE.mlpd@after-reset`` finds it. The ``.mlpd`` is
+complete only after the runtime shuts down normally (process exit; not
+``os._exit``), because the profiler's writer thread flushes buffers late.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+import socket
+import struct
+import time
+from typing import Callable
+
+#: The SGen build of Mono that clr_loader must use (the profiler symbols must resolve in it).
+DEFAULT_LIBMONO = "/usr/lib/libmonosgen-2.0.so.1"
+PROFILER_LIBRARY = "libmono-profiler-log.so"
+SIDECAR_SUFFIX = ".points.json"
+DEFAULT_OPTIONS = "heapshot=ondemand,nocalls"
+#: Debian packages that provide the log profiler and ``mprof-report``.
+INSTALL_HINT = "apt-get install -y libmono-profiler mono-utils"
+
+_session: "HeapshotSession | None" = None
+
+
+class HeapshotError(RuntimeError):
+    """The profiler could not be loaded or a shot could not be taken."""
+
+
+def find_log_profiler() -> str | None:
+    """Path of ``libmono-profiler-log.so`` if installed (Mono's loader looks it up by this name)."""
+    for d in ("/usr/lib", "/usr/lib/x86_64-linux-gnu", "/usr/local/lib", "/usr/lib/mono"):
+        for name in (PROFILER_LIBRARY, PROFILER_LIBRARY + ".0"):
+            p = os.path.join(d, name)
+            if os.path.exists(p):
+                return p
+    found = ctypes.util.find_library("mono-profiler-log")
+    return found
+
+
+def available() -> list[str]:
+    """Problems that stop heap shots here (empty list: ready)."""
+    out = []
+    if not os.path.exists(DEFAULT_LIBMONO):
+        out.append(f"{DEFAULT_LIBMONO} not found (package libmono-2.0-1)")
+    if find_log_profiler() is None:
+        out.append(f"{PROFILER_LIBRARY} not found ({INSTALL_HINT})")
+    return out
+
+
+class HeapshotSession:
+    """The profiler loaded in this process: where it writes and which points were taken."""
+
+    def __init__(self, output_path: str, options: str, libmono: str) -> None:
+        self.output_path = output_path
+        self.options = options
+        self.libmono = libmono
+        self.ondemand = "ondemand" in options
+        self.points: list[dict] = []
+        self._port: int | None = None
+
+    # -- the profiler's command port (on-demand mode) ------------------------
+    def port(self) -> int:
+        """TCP command port from the file header (written when the profiler starts)."""
+        if self._port is None:
+            deadline = time.monotonic() + 5
+            while True:
+                try:
+                    with open(self.output_path, "rb") as fh:
+                        head = fh.read(40)
+                except FileNotFoundError:
+                    head = b""
+                if len(head) >= 38:
+                    major = head[4]
+                    off = 36 if major >= 3 else 28
+                    (self._port,) = struct.unpack_from("<H", head, off)
+                    break
+                if time.monotonic() > deadline:
+                    raise HeapshotError(f"profiler header not written to {self.output_path}")
+                time.sleep(0.01)
+        if not self._port:
+            raise HeapshotError("the log profiler has no command port (was it loaded with heapshot=ondemand?)")
+        return self._port
+
+    def take(self, name: str, *, timeout: float = 30.0) -> int:
+        """Take a heap shot now and record it as point ``name``; returns its shot index.
+
+        On-demand mode asks the profiler over TCP, then waits until a major
+        collection has run (the profiler triggers it from the finalizer
+        thread); if none comes, it collects itself — the pending request makes
+        that collection walk the heap. A second, ordinary collection then
+        pushes the shot's buffers to the profiler's writer.
+        """
+        from System import GC  # type: ignore[import-not-found]  # pythonnet must be running
+
+        maxgen = GC.MaxGeneration
+        if self.ondemand:
+            before = GC.CollectionCount(maxgen)
+            with socket.create_connection(("127.0.0.1", self.port()), timeout=timeout) as s:
+                s.sendall(b"heapshot\n")
+                deadline = time.monotonic() + timeout
+                while GC.CollectionCount(maxgen) == before and time.monotonic() < deadline:
+                    time.sleep(0.001)
+            if GC.CollectionCount(maxgen) == before:
+                GC.Collect()
+            index = len(self.points)
+            GC.WaitForPendingFinalizers()
+            GC.Collect()  # an ordinary collection: flushes the shot's buffers
+        else:
+            GC.Collect()
+            index = GC.CollectionCount(maxgen) - 1
+        self.points.append({"name": name, "shot": index, "time": time.time(),
+                            "major_collections": int(GC.CollectionCount(maxgen))})
+        self.write_sidecar()
+        return index
+
+    def write_sidecar(self) -> None:
+        path = self.output_path + SIDECAR_SUFFIX
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"mlpd": os.path.basename(self.output_path), "options": self.options,
+                       "mode": "ondemand" if self.ondemand else "every-major-gc",
+                       "points": self.points}, fh, indent=2)
+        os.replace(tmp, path)
+
+
+def load_log_profiler(output_path: str | os.PathLike, options: str = DEFAULT_OPTIONS, *,
+                      libmono: str | None = None) -> HeapshotSession:
+    """Load the Mono log profiler into this process's Mono, before the runtime starts.
+
+    Must run before ``clr_loader.get_mono``/``pythonnet.load`` (which must
+    then use the same ``libmono``, :data:`DEFAULT_LIBMONO`). ``options`` are
+    the log profiler's (``heapshot=ondemand,nocalls`` by default;
+    ``heapshot,nocalls`` shoots at every major collection). Returns the
+    session that :func:`take_heapshot` uses.
+    """
+    global _session
+    libmono = libmono or DEFAULT_LIBMONO
+    if find_log_profiler() is None:
+        raise HeapshotError(f"{PROFILER_LIBRARY} not found ({INSTALL_HINT})")
+    if not os.path.exists(libmono):
+        raise HeapshotError(f"{libmono} not found")
+    out = os.path.abspath(os.fspath(output_path))
+    if "," in out:
+        raise HeapshotError(f"the profiler's option syntax cannot take a comma in the output path: {out}")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    for stale in (out, out + SIDECAR_SUFFIX):
+        if os.path.exists(stale):
+            os.remove(stale)
+    lib = ctypes.CDLL(libmono, mode=ctypes.RTLD_GLOBAL)
+    lib.mono_profiler_load.argtypes = [ctypes.c_char_p]
+    lib.mono_profiler_load.restype = None
+    lib.mono_profiler_load(f"log:{options},output={out}".encode())
+    _session = HeapshotSession(out, options, libmono)
+    return _session
+
+
+def profiler_hook(output_path: str | os.PathLike, options: str = DEFAULT_OPTIONS) -> Callable[[str], None]:
+    """A ``before_init(libmono_path)`` callback for runtime loaders that load the profiler."""
+
+    def hook(libmono: str) -> None:
+        load_log_profiler(output_path, options, libmono=libmono)
+
+    return hook
+
+
+def session() -> HeapshotSession | None:
+    """The profiler session of this process, if :func:`load_log_profiler` ran."""
+    return _session
+
+
+def take_heapshot(name: str, *, timeout: float = 30.0) -> int:
+    """Take a heap shot at point ``name`` in this process (see :meth:`HeapshotSession.take`)."""
+    if _session is None:
+        raise HeapshotError("no log profiler loaded: call load_log_profiler() before starting Mono")
+    return _session.take(name, timeout=timeout)
