@@ -1,0 +1,60 @@
+"""Simulated calls per second on an all-L0 workload and an all-miss workload.
+
+Goal (issue 2) on the project's 2-core machine: >= 2,000,000 calls/s when
+every call hits L0 (`int-arg`), >= 200,000 calls/s when every call misses
+every level and binds (`com-arg-fresh`). Each case runs `--repeat` times;
+the best run is reported (other processes only ever slow a run down).
+
+    .venv/bin/python benchmarks/sim_bench.py [--json] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+
+from callsite import simulate
+
+CASES = [
+    ("all-L0", "int-arg", 20_000_000, 2_000_000),
+    ("all-miss", "com-arg-fresh", 300_000, 200_000),
+    ("L1-hits (poly-4)", "poly-4", 1_000_000, None),
+    ("L2-hits (poly-12)", "poly-12", 1_000_000, None),
+    ("per-iteration site, mono", "new-site-per-iteration", 300_000, None),
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--profile", default="mono")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    rows = []
+    for label, scenario, calls, goal in CASES:
+        best = None
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            r = simulate(scenario, args.profile, calls)
+            dt = time.perf_counter() - t
+            best = dt if best is None else min(best, dt)
+        rows.append({"case": label, "scenario": scenario, "calls": calls, "binds": r.binds,
+                     "seconds": round(best, 4), "calls_per_second": round(calls / best),
+                     "goal": goal, "meets_goal": None if goal is None else calls / best >= goal})
+    meta = {"python": platform.python_version(), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "load_average": os.getloadavg()[0], "profile": args.profile}
+    if args.json:
+        print(json.dumps({"meta": meta, "results": rows}, indent=2))
+        return
+    print(f"simulator throughput (profile {args.profile}, best of {args.repeat}; load average {meta['load_average']:.2f})")
+    for row in rows:
+        goal = "" if row["goal"] is None else f"  goal {row['goal']:,} -> {'met' if row['meets_goal'] else 'NOT met'}"
+        print(f"  {row['case']:28s} {row['calls_per_second']:>12,} calls/s  ({row['calls']:,} calls, "
+              f"{row['binds']:,} binds){goal}")
+
+
+if __name__ == "__main__":
+    main()
