@@ -21,6 +21,7 @@ EXPECTED_COUNTS = {
     "unknown_origin.cs": 3,
     "operators_misc.cs": 9,
     "syntax_error.cs": 1,
+    "preprocessor_split.cs": 1,
 }
 
 
