@@ -84,6 +84,7 @@ class HeapshotSession:
         self.libmono = libmono
         self.ondemand = "ondemand" in options
         self.points: list[dict] = []
+        self.fields: dict[str, dict[str, str]] = {}
         self._port: int | None = None
 
     # -- the profiler's command port (on-demand mode) ------------------------
@@ -147,7 +148,7 @@ class HeapshotSession:
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump({"mlpd": os.path.basename(self.output_path), "options": self.options,
                        "mode": "ondemand" if self.ondemand else "every-major-gc",
-                       "points": self.points}, fh, indent=2)
+                       "points": self.points, "fields": self.fields}, fh, indent=2)
         os.replace(tmp, path)
 
 
@@ -180,6 +181,115 @@ def load_log_profiler(output_path: str | os.PathLike, options: str = DEFAULT_OPT
     lib.mono_profiler_load(f"log:{options},output={out}".encode())
     _session = HeapshotSession(out, options, libmono)
     return _session
+
+
+#: Types whose reference fields name the links from a call site to its rules, closures and
+#: weak references; recorded by :func:`record_fields` when no types are given.
+DLR_TYPES: tuple[str, ...] = (
+    "System.Runtime.CompilerServices.CallSite, System.Core",
+    "System.Runtime.CompilerServices.CallSite`1, System.Core",
+    "System.Runtime.CompilerServices.CallSiteBinder, System.Core",
+    "System.Runtime.CompilerServices.RuleCache`1, System.Core",
+    "System.Runtime.CompilerServices.Closure, System.Core",
+    "System.Dynamic.BindingRestrictions, System.Core",
+    "System.Delegate",
+    "System.MulticastDelegate",
+    "System.DelegateData",
+    "System.WeakReference",
+    "System.Collections.Generic.Dictionary`2",
+    "System.Collections.Generic.List`1",
+    "System.Collections.Generic.LinkedList`1, System",
+    "System.Collections.Generic.LinkedListNode`1, System",
+    "Microsoft.CSharp.RuntimeBinder.CSharpInvokeMemberBinder, Microsoft.CSharp",
+    "Microsoft.CSharp.RuntimeBinder.CSharpInvokeBinder, Microsoft.CSharp",
+    "Microsoft.CSharp.RuntimeBinder.CSharpGetMemberBinder, Microsoft.CSharp",
+    "Microsoft.CSharp.RuntimeBinder.CSharpConvertBinder, Microsoft.CSharp",
+    "Microsoft.CSharp.RuntimeBinder.RuntimeBinder, Microsoft.CSharp",
+    "System.Action",
+    *(f"System.Action`{i}" for i in range(1, 6)),
+    *(f"System.Func`{i}" for i in range(1, 7)),
+)
+
+
+def _field_api(libmono: str):
+    lib = ctypes.CDLL(libmono)
+    vp = ctypes.c_void_p
+    sig = {
+        "mono_class_from_mono_type": (vp, [vp]),
+        "mono_class_init": (ctypes.c_int, [vp]),
+        "mono_class_get_fields": (vp, [vp, ctypes.POINTER(vp)]),
+        "mono_class_get_parent": (vp, [vp]),
+        "mono_class_get_type": (vp, [vp]),
+        "mono_type_get_name": (ctypes.c_char_p, [vp]),
+        "mono_field_get_name": (ctypes.c_char_p, [vp]),
+        "mono_field_get_offset": (ctypes.c_uint32, [vp]),
+        "mono_field_get_flags": (ctypes.c_uint32, [vp]),
+        "mono_field_get_type": (vp, [vp]),
+        "mono_type_is_reference": (ctypes.c_int, [vp]),
+        "mono_type_get_type": (ctypes.c_int, [vp]),
+    }
+    for name, (res, args) in sig.items():
+        fn = getattr(lib, name)
+        fn.restype, fn.argtypes = res, args
+    return lib
+
+
+def record_fields(types=None, *, session_: "HeapshotSession | None" = None) -> dict[str, dict[str, str]]:
+    """Record the byte offset -> name of reference fields of ``types`` (and their bases) in the sidecar.
+
+    Heap shots give a reference's byte offset inside the referrer, not the
+    field's name; this asks the running Mono (its embedding API, through
+    ctypes) for the layout so that retention paths can say ``field _rules``.
+    ``types``: ``System.Type`` objects or assembly-qualified names; default
+    :data:`DLR_TYPES`. Names are keyed as the profiler names classes;
+    generic definitions also under their name without arity, which
+    :meth:`callsite.heap.snapshot.Snapshot.field_name` uses as a fallback.
+    """
+    from System import Type  # type: ignore[import-not-found]
+
+    sess = session_ or _session
+    lib = _field_api(sess.libmono if sess else DEFAULT_LIBMONO)
+    out: dict[str, dict[str, str]] = {}
+    for t in (types if types is not None else DLR_TYPES):
+        if isinstance(t, str):
+            t = Type.GetType(t, False)
+            if t is None:
+                continue
+        handle = t.TypeHandle.Value.ToInt64()
+        klass = lib.mono_class_from_mono_type(handle)
+        chain: list[tuple[str, dict[str, str]]] = []
+        while klass:
+            lib.mono_class_init(klass)
+            raw_name = lib.mono_type_get_name(lib.mono_class_get_type(klass))
+            fields: dict[str, str] = {}
+            it = ctypes.c_void_p(None)
+            while True:
+                f = lib.mono_class_get_fields(klass, ctypes.byref(it))
+                if not f:
+                    break
+                if lib.mono_field_get_flags(f) & 0x10:  # FIELD_ATTRIBUTE_STATIC
+                    continue
+                ftype = lib.mono_field_get_type(f)
+                # reference types, and generic parameters (T Target in CallSite<T>)
+                if ftype and not (lib.mono_type_is_reference(ftype) or lib.mono_type_get_type(ftype) in (0x13, 0x1E)):
+                    continue
+                fields[str(lib.mono_field_get_offset(f))] = lib.mono_field_get_name(f).decode("utf-8", "replace")
+            chain.append((raw_name.decode("utf-8", "replace") if raw_name else "", fields))
+            klass = lib.mono_class_get_parent(klass)
+        # a class's map holds its own reference fields and those it inherits
+        for i, (name, _) in enumerate(chain):
+            if not name:
+                continue
+            merged: dict[str, str] = {}
+            for _, fs in reversed(chain[i:]):
+                merged.update(fs)
+            for key in {name, name.split("<", 1)[0].split("`", 1)[0]}:
+                out.setdefault(key, {}).update(merged)
+    if sess is not None:
+        for k, v in out.items():
+            sess.fields.setdefault(k, {}).update(v)
+        sess.write_sidecar()
+    return out
 
 
 def profiler_hook(output_path: str | os.PathLike, options: str = DEFAULT_OPTIONS) -> Callable[[str], None]:

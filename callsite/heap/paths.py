@@ -32,6 +32,22 @@ ROOT_PRIORITY: tuple[str, ...] = (
 )
 
 
+def field_label(snap: "Snapshot", referrer: int, offset: int) -> str:
+    """How ``referrer`` holds the next object: an array element or a field, with the byte offset.
+
+    Field names are not in heap shots; when a field map was recorded with
+    the shot (:func:`binders.heapshot.record_fields`) it gives the name,
+    otherwise the byte offset is shown.
+    """
+    cls = snap.class_of(referrer)
+    if cls.endswith("[]"):
+        return f"array element +0x{offset:x}"
+    name = snap.field_name(referrer, offset)
+    if name:
+        return f"field {name} +0x{offset:x}"
+    return f"field +0x{offset:x}"
+
+
 @dataclasses.dataclass(frozen=True)
 class RetentionPath:
     """A root, then objects from the one the root holds to the target, with field offsets between."""
@@ -50,7 +66,7 @@ class RetentionPath:
     def format(self, snap: "Snapshot") -> str:
         lines = [f"root: {self.root.label()} [slot 0x{self.root.slot:x}]"]
         for i, o in enumerate(self.objects):
-            via = f" (field +0x{self.offsets[i - 1]:x})" if i else ""
+            via = f" ({field_label(snap, self.objects[i - 1], self.offsets[i - 1])})" if i else ""
             lines.append(f"  {'-> ' if i else ''}{snap.class_of(o)} @0x{int(snap.addr[o]):x}"
                          f" [{int(snap.size[o])} B]{via}")
         return "\n".join(lines)
@@ -62,6 +78,7 @@ class RetentionPath:
             "objects": [{"index": int(o), "class": snap.class_of(o), "address": f"0x{int(snap.addr[o]):x}",
                          "size": int(snap.size[o])} for o in self.objects],
             "field_offsets": [int(x) for x in self.offsets],
+            "fields": [field_label(snap, self.objects[i], off) for i, off in enumerate(self.offsets)],
             "length": len(self.objects),
         }
 

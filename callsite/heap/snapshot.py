@@ -43,8 +43,8 @@ def sidecar_path(mlpd_path: str | os.PathLike) -> str:
     return os.fspath(mlpd_path) + SIDECAR_SUFFIX
 
 
-def read_points(mlpd_path: str | os.PathLike) -> dict[str, int]:
-    """Point name -> heap shot index, from the sidecar, or {} when there is none."""
+def read_sidecar(mlpd_path: str | os.PathLike) -> dict:
+    """The sidecar written by :mod:`binders.heapshot` (points, field maps), or {}."""
     try:
         with open(sidecar_path(mlpd_path), encoding="utf-8") as fh:
             data = json.load(fh)
@@ -52,7 +52,19 @@ def read_points(mlpd_path: str | os.PathLike) -> dict[str, int]:
         return {}
     except (OSError, ValueError) as exc:
         raise DlrsimError(f"cannot read point names {sidecar_path(mlpd_path)}: {exc}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def read_points(mlpd_path: str | os.PathLike) -> dict[str, int]:
+    """Point name -> heap shot index, from the sidecar, or {} when there is none."""
+    data = read_sidecar(mlpd_path)
     return {p["name"]: int(p["shot"]) for p in data.get("points", []) if "name" in p and "shot" in p}
+
+
+def generic_base(name: str) -> str:
+    """``System.Collections.Generic.List<Foo>`` / ``List`1`` -> ``System.Collections.Generic.List``."""
+    base = name.split("<", 1)[0]
+    return base.split("`", 1)[0]
 
 
 def _root_kind(region: RootRegion | None) -> str:
@@ -142,6 +154,7 @@ class Snapshot:
         self.time_ns = time_ns
         self.dangling_refs = dangling_refs
         self.dangling_roots = dangling_roots
+        self.fields: dict[str, dict[int, str]] = {}
         self._reachable: np.ndarray | None = None
         self._preds: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -164,8 +177,11 @@ class Snapshot:
     def from_mlpd(cls, f: MlpdFile, shot_index: int) -> "Snapshot":
         """Build the graph of shot ``shot_index`` of an already read file."""
         shot = f.shots[shot_index]
-        points = {v: k for k, v in read_points(f.path).items()} if f.path and os.path.exists(f.path) else {}
-        return cls.from_raw(shot, f, path=f.path, point=points.get(shot.index))
+        side = read_sidecar(f.path) if f.path and os.path.exists(f.path) else {}
+        points = {int(p["shot"]): p["name"] for p in side.get("points", []) if "name" in p and "shot" in p}
+        snap = cls.from_raw(shot, f, path=f.path, point=points.get(shot.index))
+        snap.fields = {k: {int(o): n for o, n in v.items()} for k, v in side.get("fields", {}).items()}
+        return snap
 
     @classmethod
     def from_raw(cls, shot: RawHeapShot, f: MlpdFile, *, path: str = "", point: str | None = None) -> "Snapshot":
@@ -240,6 +256,22 @@ class Snapshot:
 
     def class_of(self, obj: int) -> str:
         return self.class_names[int(self.class_id[obj])]
+
+    def field_name(self, obj: int, offset: int) -> str | None:
+        """Name of the reference field at ``offset`` in ``obj`` if a field map was recorded.
+
+        Exact class first; for generic instantiations the map of the generic
+        definition is used and the name gets a ``?`` (layouts of instantiations
+        over value types can differ).
+        """
+        cls = self.class_of(obj)
+        m = self.fields.get(cls)
+        if m is not None:
+            return m.get(int(offset))
+        m = self.fields.get(generic_base(cls))
+        if m is not None and int(offset) in m:
+            return m[int(offset)] + ("?" if generic_base(cls) != cls else "")
+        return None
 
     def refs_from(self, obj: int) -> np.ndarray:
         """Objects referenced by ``obj`` (with repeats if it refers twice)."""

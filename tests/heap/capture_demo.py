@@ -41,6 +41,10 @@ def main() -> int:
     heapshot.take_heapshot("filled")
     Holder.Clear()
     heapshot.take_heapshot("cleared")
+    from System import Type
+
+    heapshot.record_fields([Type.GetType("DlrsimHeapDemo.StaticHeld, HeapDemo"),
+                            Type.GetType("System.Collections.Generic.List`1")] + list(heapshot.DLR_TYPES))
     print("ok", flush=True)
     return 0
 
