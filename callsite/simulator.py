@@ -269,12 +269,16 @@ class Simulator:
                 st.first_bind_call = ch.start + e
             if T in st.signatures:
                 st.repeat_binds += 1
+                if len(st.repeat_bind_calls) < st.EVIDENCE_KEPT:
+                    st.repeat_bind_calls.append(ch.start + e)
                 if rule.weak_targets:
                     fixed = self.space.is_fixed
                     fresh_positions = [pos for (pos, kind), k in zip(rule.shape, rule.key)
                                        if kind == INSTANCE and k != 0 and not fixed(k)]
                     if fresh_positions:
                         st.identity_binds += 1
+                        if len(st.identity_bind_calls) < st.EVIDENCE_KEPT:
+                            st.identity_bind_calls.append(ch.start + e)
                         counts = st.identity_positions
                         for pos in fresh_positions:
                             counts[pos] = counts.get(pos, 0) + 1
@@ -331,10 +335,35 @@ class Simulator:
                                    weak_handles_live=weak, weak_targets_dead=dead,
                                    binders_live=len(binders), approx_bytes=nbytes))
 
+    def _retention(self, s: int) -> dict:
+        """What one site's caches still hold after the run and a forced GC."""
+        fixed = self.space.is_fixed
+        site = self.static_sites.get(s)
+        l1 = list(site.rules or ()) if site is not None else []
+        spec = self.specs[s]
+        binder = None
+        if site is not None:
+            binder = site.binder
+        elif not spec.binder_per_iteration and spec.binder in self.run_binders:
+            binder = self.run_binders[spec.binder]
+        elif spec.binder_per_iteration and self.current.get(s):
+            b = self.current[s][1].binder
+            if any(b is c for c in self.factory.cached):
+                binder = b
+        l2 = list(binder.cache.rules) if binder is not None else []
+        rules = {r.id: r for r in l1 + l2}
+
+        def dead(r):
+            return any(not fixed(o) for o in r.weak_targets)
+        return {"rules_retained": len(rules),
+                "weak_handles_retained": sum(r.weak_handles for r in rules.values()),
+                "dead_rules_l1": sum(1 for r in l1 if dead(r)),
+                "dead_rules_l2": sum(1 for r in l2 if dead(r))}
+
     def _result(self) -> SimResult:
         final = self.samples[-1]
         l1max = self.profile.l1_max_rules
-        sites = [st.to_dict(l1max) for st in self.stats]
+        sites = [dict(st.to_dict(l1max), **self._retention(i)) for i, st in enumerate(self.stats)]
         counts = np.bincount(self.levels, minlength=4) if self.calls else np.zeros(4, dtype=np.int64)
         return SimResult(
             workload=self.workload.name, profile=self.profile.name, calls=self.calls,

@@ -40,6 +40,12 @@ class SiteStats:
     l1_rules: int = 0
     l2_rules: int = 0
     first_bind_call: int | None = None
+    # Call indices (first few) at which evidence accumulated, so a detector can
+    # say how early a pattern was visible.
+    repeat_bind_calls: list = field(default_factory=list)
+    identity_bind_calls: list = field(default_factory=list)
+
+    EVIDENCE_KEPT = 16
 
     def ic_state(self, l1_max: int) -> str:
         n = len(self.signatures)
@@ -70,4 +76,7 @@ class SiteStats:
             "identity_positions": sorted(self.identity_positions),
             "site_instances": self.instances, "binder_objects": self.binder_objects,
             "bind_rate": round(self.bind_rate, 6),
+            "first_bind_call": self.first_bind_call,
+            "repeat_bind_calls": self.repeat_bind_calls,
+            "identity_bind_calls": self.identity_bind_calls,
         }

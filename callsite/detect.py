@@ -1,0 +1,166 @@
+"""The call-site leak detector: findings a user can act on, with evidence.
+
+It reads a run's result (simulated or real: the same JSON fields) and flags,
+per site:
+
+* **identity churn** (error): binds forced by an instance restriction on a
+  new object for an argument-type combination the site had already bound.
+  The fix is to cast that argument to ``object`` (the binder then restricts
+  on the type).
+* **per-iteration site** (warning, error when most calls bind): a site (and
+  binder) created inside the loop binds again for types it has seen. Keep
+  the site in a static field, as the compiler does; on CoreCLR equivalent
+  binders are shared so only the site's L1 is lost, on Mono every
+  ``Binder.X(...)`` makes a binder with an empty L2.
+* **megamorphic type churn** (warning): a static site sees more types than
+  L1 holds and rebinds types it has seen because L2 evicted them: more than
+  128 types, or just past 64 where the insert-at-64 policy evicts the newest
+  rules in a cascade.
+* **dead-rule retention** (warning from 8 rules): rules whose WeakReference
+  targets are dead still occupy L1/L2 (and keep their delegates, closures and
+  WeakReference objects alive) until evicted.
+
+Thresholds: a pattern is flagged once it has repeated ``REPEATS`` times
+(three identity or repeat binds), and ``flagged_at`` is the call at which
+that happened, so "flagged within N calls" is measurable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from callsite.verdict import MemoryVerdict, memory_verdict
+
+REPEATS = 3
+DEAD_RULES_WARNING = 8
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    site: str
+    kind: str
+    severity: str
+    message: str
+    fix: str
+    calls: int
+    binds: int
+    bind_rate: float
+    rules_retained: int
+    weak_handles_retained: int
+    flagged_at: int | None = None
+    positions: tuple = ()
+    restriction: str | None = None
+    evidence: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["positions"] = list(self.positions)
+        return d
+
+
+@dataclass
+class Report:
+    workload: str
+    runtime: str
+    calls: int
+    findings: list
+    memory: MemoryVerdict | None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def worst(self) -> str | None:
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=SEVERITY_ORDER.__getitem__)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when anything at warning level or above was found."""
+        return 1 if any(SEVERITY_ORDER[f.severity] >= 1 for f in self.findings) else 0
+
+    def to_dict(self) -> dict:
+        return {"workload": self.workload, "runtime": self.runtime, "calls": self.calls,
+                "worst": self.worst, "findings": [f.to_dict() for f in self.findings],
+                "memory": self.memory.to_dict() if self.memory else None, **self.extra}
+
+
+def _nth(calls: list, n: int) -> int | None:
+    return calls[n - 1] if len(calls) >= n else None
+
+
+def detect(result: Any, *, l1_capacity: int = 10, l2_capacity: int = 128,
+           runtime: str | None = None) -> Report:
+    """Findings for a run result (a SimResult or a result dict with the JSON fields)."""
+    d = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+    findings: list[Finding] = []
+    for s in d["sites"]:
+        common = dict(site=s["name"], calls=s["calls"], binds=s["binds"], bind_rate=s.get("bind_rate", 0.0),
+                      rules_retained=s.get("rules_retained", 0),
+                      weak_handles_retained=s.get("weak_handles_retained", 0))
+        identity = s.get("identity_binds", 0)
+        repeats = s.get("repeat_binds", 0)
+        type_repeats = repeats - identity
+        if identity >= REPEATS:
+            positions = tuple(s.get("identity_positions", ()))
+            args = ", ".join(f"argument {p}" for p in positions) or "an argument"
+            findings.append(Finding(
+                kind="identity-churn", severity="error",
+                message=(f"site {s['name']} ({s.get('operation', '')}) rebinds on {identity} of {s['calls']} calls: "
+                         f"{args} is instance-restricted (a WeakReference to one object, a COM object or "
+                         f"proxy passed as dynamic), so every new object misses L0, L1 and L2"),
+                fix=(f"cast {args} to object at the call (e.g. Marshal.FinalReleaseComObject((object)com)); "
+                     "the binder then restricts on the type and binds once"),
+                flagged_at=_nth(s.get("identity_bind_calls", []), REPEATS), positions=positions,
+                restriction="instance (WeakReference)",
+                evidence={"identity_binds": identity, "types_seen": s.get("types_seen"),
+                          "first_identity_binds": s.get("identity_bind_calls", [])[:REPEATS]},
+                **common))
+        if s.get("lifetime") == "per-iteration" and type_repeats >= REPEATS:
+            severity = "error" if s.get("bind_rate", 0) >= 0.5 else "warning"
+            findings.append(Finding(
+                kind="per-iteration-site", severity=severity,
+                message=(f"site {s['name']} is created anew each iteration ({s.get('site_instances')} sites, "
+                         f"{s.get('binder_objects')} binder objects) and rebinds types it has already bound "
+                         f"({type_repeats} repeat binds in {s['calls']} calls)"),
+                fix=("create the binder and CallSite<T> once and keep them in a static field (what the C# "
+                     "compiler does); a shared binder keeps its L2 rules across sites"),
+                flagged_at=_nth(s.get("repeat_bind_calls", []), REPEATS),
+                evidence={"repeat_binds": type_repeats, "site_instances": s.get("site_instances"),
+                          "binder_objects": s.get("binder_objects")},
+                **common))
+        elif s.get("lifetime") != "per-iteration" and type_repeats >= REPEATS and s.get("types_seen", 0) > l1_capacity:
+            types = s.get("types_seen", 0)
+            why = (f"more than L2's {l2_capacity} rules" if types > l2_capacity else
+                   f"past L2's insert position ({l2_capacity // 2}): rules inserted there push each other out")
+            findings.append(Finding(
+                kind="megamorphic", severity="warning",
+                message=(f"site {s['name']} sees {types} argument types, {why}; it rebinds types it has "
+                         f"already bound ({type_repeats} repeat binds in {s['calls']} calls)"),
+                fix=("reduce the number of types flowing into this dynamic operation (dispatch on a common "
+                     "interface or base type, or split the site per type family)"),
+                flagged_at=_nth(s.get("repeat_bind_calls", []), REPEATS),
+                evidence={"types_seen": types, "repeat_binds": type_repeats,
+                          "l1_capacity": l1_capacity, "l2_capacity": l2_capacity},
+                **common))
+        dead = s.get("dead_rules_l1", 0) + s.get("dead_rules_l2", 0)
+        if dead:
+            findings.append(Finding(
+                kind="dead-rule-retention", severity="warning" if dead >= DEAD_RULES_WARNING else "info",
+                message=(f"site {s['name']}: {s.get('dead_rules_l1', 0)} L1 and {s.get('dead_rules_l2', 0)} L2 "
+                         "rules test WeakReferences whose objects are dead; they can never match again but "
+                         "keep their delegates, closures and WeakReference handles alive until evicted"),
+                fix="remove the instance restriction (cast the argument to object); the caches then hold one live rule",
+                evidence={"dead_rules_l1": s.get("dead_rules_l1", 0), "dead_rules_l2": s.get("dead_rules_l2", 0)},
+                **common))
+    samples = d.get("samples") or []
+    metric = "approx_bytes" if samples and "approx_bytes" in samples[0] else "managed_heap_bytes"
+    verdict = None
+    pts = [(x["call"], x.get(metric)) for x in samples if x.get(metric) is not None]
+    if pts:
+        verdict = memory_verdict([p[0] for p in pts], [p[1] for p in pts],
+                                 metric="modelled bytes (simulator)" if metric == "approx_bytes"
+                                 else "managed heap after forced GC")
+    return Report(workload=d.get("workload", "?"), runtime=runtime or d.get("runtime") or d.get("profile", "?"),
+                  calls=d["calls"], findings=findings, memory=verdict)
