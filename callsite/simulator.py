@@ -245,8 +245,9 @@ class Simulator:
             T, O, V, K = pending[1]
         else:
             T, O, V, K = self._call_data(e, arity)
-        iteration = int(ch.iteration[e])
-        site = self._site(s, iteration)
+        site = self.static_sites.get(s)
+        if site is None:
+            site = self._site(s, int(ch.iteration[e]))
         st = self.stats[s]
         st.calls += 1
 
@@ -259,8 +260,8 @@ class Simulator:
             return k
 
         def bind():
-            classes = tuple(NULL_CLASS if O[p] == 0 else (COM_CLASS if K[p] else OTHER_CLASS)
-                            for p in range(arity))
+            classes = tuple([NULL_CLASS if O[p] == 0 else (COM_CLASS if K[p] else OTHER_CLASS)
+                             for p in range(arity)])
             self.rule_count += 1
             rule = site.binder.bind(self.rule_count, call_key, T, classes, self.space)
             self.binds += 1
@@ -272,9 +273,9 @@ class Simulator:
                 if len(st.repeat_bind_calls) < st.EVIDENCE_KEPT:
                     st.repeat_bind_calls.append(ch.start + e)
                 if rule.weak_targets:
-                    fixed = self.space.is_fixed
+                    fresh = self.space.fresh_base
                     fresh_positions = [pos for (pos, kind), k in zip(rule.shape, rule.key)
-                                       if kind == INSTANCE and k != 0 and not fixed(k)]
+                                       if kind == INSTANCE and k >= fresh]
                     if fresh_positions:
                         st.identity_binds += 1
                         if len(st.identity_bind_calls) < st.EVIDENCE_KEPT:
@@ -294,8 +295,6 @@ class Simulator:
             st.l1_hits += 1
         elif lvl == L2:
             st.l2_hits += 1
-        st.l1_rules = site.l1_size
-        st.l2_rules = len(site.binder.cache)
         return lvl
 
     # -------------------------------------------------------------- memory
@@ -360,7 +359,16 @@ class Simulator:
                 "dead_rules_l1": sum(1 for r in l1 if dead(r)),
                 "dead_rules_l2": sum(1 for r in l2 if dead(r))}
 
+    def _final_cache_sizes(self) -> None:
+        """L1/L2 sizes of each site's last instance (its binder's L2), at the end of the run."""
+        for s, st in enumerate(self.stats):
+            site = self.static_sites.get(s) or (self.current.get(s) or (None, None))[1]
+            if site is not None:
+                st.l1_rules = site.l1_size
+                st.l2_rules = len(site.binder.cache)
+
     def _result(self) -> SimResult:
+        self._final_cache_sizes()
         final = self.samples[-1]
         l1max = self.profile.l1_max_rules
         sites = [dict(st.to_dict(l1max), **self._retention(i)) for i, st in enumerate(self.stats)]
