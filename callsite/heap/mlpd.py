@@ -157,6 +157,7 @@ class RawHeapShot:
     root_slot: np.ndarray       # uint64, address of the root slot
     root_obj: np.ndarray        # uint64, address of the object the root holds
     regions: list[RootRegion]   # root regions registered at the time of the shot
+    end_offset: int = 0         # file offset of the HEAP_END event
 
 
 @dataclasses.dataclass
@@ -736,7 +737,7 @@ class _FileReader:
             ref_offset=cat(6, np.uint64),
             root_slot=np.concatenate([r[0] for r in self._roots]) if self._roots else np.zeros(0, np.uint64),
             root_obj=np.concatenate([r[1] for r in self._roots]) if self._roots else np.zeros(0, np.uint64),
-            regions=list(self.regions.values()),
+            regions=list(self.regions.values()), end_offset=off,
         )
         self.shots.append(shot)
         self.in_shot = False

@@ -305,16 +305,19 @@ class Snapshot:
                     slot=int(self.root_slot[i]), description=region.description if region else "",
                     owner=owner)
 
-    def find(self, pattern: str) -> np.ndarray:
+    def find(self, pattern: str, *, exact: bool = False) -> np.ndarray:
         """Indices of objects whose class matches ``pattern``.
 
         ``*``/``?`` make it a glob over the full name. Otherwise, if some
         class is named exactly ``pattern`` (in full, or its part after the
         namespace, e.g. ``WeakReference``), only those match; failing that
         it is a substring, which is what one types for generic names like
-        ``Func<`` or ``Closure``.
+        ``Func<`` or ``Closure``. ``exact=True``: the full name only.
         """
-        ids = _matching_classes(pattern, self.class_names)
+        if exact:
+            ids = [i for i, nm in enumerate(self.class_names) if nm == pattern]
+        else:
+            ids = _matching_classes(pattern, self.class_names)
         if not ids:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(np.isin(self.class_id, np.array(ids, dtype=np.int32)))
