@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     g.add_argument("--diff", action="store_true", help="print the fixes as a unified diff instead")
     p.add_argument("--baseline", metavar="FILE", help="JSON findings (from --format json) to ignore")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (0: one per core)")
+    p.add_argument("--quick", action="store_true",
+                   help="do not parse files that cannot have findings (no dynamic, CallSite or Binder "
+                        "in them): faster, but their syntax errors are not reported")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.set_defaults(func=run)
 
@@ -35,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     rules = args.rules.split(",") if args.rules else None
     enabled = engine.select_rules(rules, args.all)
     baseline = engine.load_baseline(args.baseline) if args.baseline else None
-    results = engine.run(args.paths, enabled, args.jobs)
+    results = engine.run(args.paths, enabled, args.jobs, args.quick)
     if baseline is not None:
         engine.apply_baseline(results, baseline)
 
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         if args.fix:
             # report what remains after fixing
             fixed_paths = [r.path for r in results if r.data is not None]
-            again = {r.path: r for r in engine.run(fixed_paths, enabled, args.jobs)} if fixed_paths else {}
+            again = {r.path: r for r in engine.run(fixed_paths, enabled, args.jobs, args.quick)} if fixed_paths else {}
             if baseline is not None:
                 engine.apply_baseline(list(again.values()), baseline)
             results = [again.get(r.path, r) for r in results]

@@ -23,6 +23,7 @@ from callsite.lint.flow import Analyzer
 from callsite.lint.parse import FileProblem, Source, decode, parse_with_fallback
 from callsite.lint.symbols import FileCtx
 
+_TRIGGERS = (b"dynamic", b"CallSite", b"Binder")
 _PARTIAL = re.compile(rb"\bpartial\s+(?:(?:class|struct|interface|record)\s+)+(\w+)")
 _COM_DECL = re.compile(rb"\b(?:ComImport|CoClass)\b[^\]]*\][^{;]*?\b(?:class|interface)\s+(\w+)")
 
@@ -67,10 +68,11 @@ def discover(paths: Sequence[str]) -> list[str]:
 
 
 def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
-                com_types: frozenset[str]) -> list[FileResult]:
+                com_types: frozenset[str], quick: bool = False) -> list[FileResult]:
     results: list[FileResult] = []
     ctxs: list[FileCtx] = []
     by_path: dict[str, FileResult] = {}
+    relevant = any(w in data for _p, data in items for w in _TRIGGERS)
     for path, data in items:
         res = FileResult(path, data)
         results.append(res)
@@ -79,14 +81,20 @@ def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
         if isinstance(src, FileProblem):
             res.problem = src
             continue
+        if quick and not relevant:
+            continue  # cannot have findings; with --quick its syntax is not checked
         tree, err = parse_with_fallback(src)
         if err is not None:
             res.problem = err
             continue
         ctxs.append(FileCtx(len(ctxs), src, tree))
-    if ctxs:
+    # nothing can be dynamic, or a call site, without these words: skip the analysis
+    if ctxs and relevant:
         analyzer = Analyzer(ctxs, set(enabled), set(com_types))
         found = analyzer.run()
+    else:
+        found = []
+    if ctxs:
         per: dict[str, list[Finding]] = {}
         for f in found:
             per.setdefault(f.file, []).append(f)
@@ -149,15 +157,19 @@ def _read(path: str) -> tuple[bytes | None, FileProblem | None]:
 
 
 def _run_chunk(args):
-    groups, enabled, com_types = args
+    groups, enabled, com_types, quick = args
     out: list[FileResult] = []
     for g in groups:
-        out.extend(_lint_group(g, enabled, com_types))
+        out.extend(_lint_group(g, enabled, com_types, quick))
     return out
 
 
-def run(paths: Sequence[str], enabled: set[str], jobs: int = 1) -> list[FileResult]:
-    """Lint files and directories; one result per file, in discovery order."""
+def run(paths: Sequence[str], enabled: set[str], jobs: int = 1, quick: bool = False) -> list[FileResult]:
+    """Lint files and directories; one result per file, in discovery order.
+
+    ``quick`` skips parsing files that cannot have findings (no ``dynamic``,
+    ``CallSite`` or ``Binder`` in them), so their syntax errors go unreported.
+    """
     files = discover(paths)
     results: dict[str, FileResult] = {}
     readable: list[tuple[str, bytes]] = []
@@ -176,7 +188,7 @@ def run(paths: Sequence[str], enabled: set[str], jobs: int = 1) -> list[FileResu
     if jobs == 0:
         jobs = os.cpu_count() or 1
     if jobs <= 1 or len(groups) <= 1:
-        for r in _run_chunk((groups, enabled_f, com_f)):
+        for r in _run_chunk((groups, enabled_f, com_f, quick)):
             results[r.path] = r
     else:
         # a few chunks per worker, balanced by size, to keep IPC cheap and cores busy
@@ -188,7 +200,7 @@ def run(paths: Sequence[str], enabled: set[str], jobs: int = 1) -> list[FileResu
             chunks[i].append(g)
             sizes[i] += sum(len(d) for _p, d in g)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for chunk_result in pool.map(_run_chunk, [(c, enabled_f, com_f) for c in chunks if c]):
+            for chunk_result in pool.map(_run_chunk, [(c, enabled_f, com_f, quick) for c in chunks if c]):
                 for r in chunk_result:
                     results[r.path] = r
     return [results[p] for p in files if p in results]
@@ -234,12 +246,13 @@ def apply_baseline(results: list[FileResult], keys: set[tuple[str, str, str]]) -
 
 
 def lint_paths(paths: Sequence[str] | str, rules: Iterable[str] | None = None, *,
-               all_rules: bool = False, jobs: int = 1, baseline: str | None = None) -> list[Finding]:
+               all_rules: bool = False, jobs: int = 1, baseline: str | None = None,
+               quick: bool = False) -> list[Finding]:
     """Lint C# files or directories and return every finding, DLR000 file problems included."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
     enabled = select_rules(rules, all_rules)
-    results = run([os.fspath(p) for p in paths], enabled, jobs)
+    results = run([os.fspath(p) for p in paths], enabled, jobs, quick)
     if baseline:
         apply_baseline(results, load_baseline(baseline))
     return all_findings(results)

@@ -60,6 +60,7 @@ BCL_NAMES = {"List", "Dictionary", "HashSet", "Exception", "Object", "String", "
              "Guid", "Uri", "Type", "Thread", "Task", "Stopwatch", "Random", "Lazy", "Tuple",
              "DateTime", "TimeSpan", "Queue", "Stack", "ArrayList", "Hashtable", "Timer"}
 
+_WORD = re.compile(rb"\w+")
 _HANDLER_RE = re.compile(rb"\+=\s*(?:new\s+[\w.<>]+\s*\(\s*)?(?:this\.)?(\w+)\s*[;)]")
 _MAX_ROUNDS = 12
 
@@ -130,18 +131,19 @@ class Analyzer:
         for f in self.files:
             base |= {a.encode() for a in f.interop_aliases | f.binder_aliases}
             if f.interop_using:
-                base.add(b"new ")
+                base.add(b"new")
         names: set[bytes] = set()
         for cls in self.col.classes.values():
             for s in cls.members.values():
                 if s.kind == K_DYNAMIC or s.tflags:
                     names.add(s.name.encode())
+        # a function is analyzed once it mentions a word that can carry a dynamic or COM value
+        words = {id(fn): set(_WORD.findall(fn.text)) for fn in fns}
         active: list[Function] = []
         active_ids: set[int] = set()
         for _ in range(_MAX_ROUNDS):
-            words = sorted(base | names, key=len, reverse=True)
-            rx = re.compile(b"|".join(re.escape(w) for w in words))
-            new = [fn for fn in fns if id(fn) not in active_ids and rx.search(fn.text)]
+            triggers = base | names
+            new = [fn for fn in fns if id(fn) not in active_ids and not words[id(fn)].isdisjoint(triggers)]
             for fn in new:
                 active.append(fn)
                 active_ids.add(id(fn))

@@ -42,6 +42,11 @@ class Source:
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        self._line_starts = []  # computed on first use: most files report nothing
+
+    def _starts(self) -> list[int]:
+        if self._line_starts:
+            return self._line_starts
         starts = [0]
         find = self.data.find
         i = find(b"\n")
@@ -49,18 +54,20 @@ class Source:
             starts.append(i + 1)
             i = find(b"\n", i + 1)
         self._line_starts = starts
+        return starts
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column in characters (not bytes), as compilers print them."""
-        line = bisect.bisect_right(self._line_starts, offset) - 1
-        start = self._line_starts[line]
+        starts = self._starts()
+        line = bisect.bisect_right(starts, offset) - 1
+        start = starts[line]
         prefix = self.data[start:offset]
         col = len(prefix.decode("utf-8", "replace")) if not prefix.isascii() else len(prefix)
         return line + 1, col + 1
 
     def line_text(self, line: int) -> str:
         """The source line (1-based) without its line break."""
-        starts = self._line_starts
+        starts = self._starts()
         if line < 1 or line > len(starts):
             return ""
         end = starts[line] - 1 if line < len(starts) else len(self.data)
@@ -68,7 +75,7 @@ class Source:
 
     def offset(self, line: int, column: int) -> int:
         """Byte offset of a 1-based line/character column."""
-        start = self._line_starts[line - 1]
+        start = self._starts()[line - 1]
         prefix = self.line_text(line)[: column - 1]
         return start + len(prefix.encode("utf-8"))
 
