@@ -6,7 +6,7 @@ they never change meaning once published.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -71,8 +71,7 @@ class Finding:
         return (self.file, self.line, self.column, self.rule)
 
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("edits", None)
-        d["end"] = {"line": d.pop("end_line"), "column": d.pop("end_column")}
-        return {k: d[k] for k in ("file", "line", "column", "end", "rule", "severity",
-                                  "message", "fix", "fingerprint")}
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "end": {"line": self.end_line, "column": self.end_column},
+                "rule": self.rule, "severity": self.severity, "message": self.message,
+                "fix": self.fix, "fingerprint": self.fingerprint}

@@ -141,13 +141,17 @@ class Analyzer:
         words = {id(fn): set(_WORD.findall(fn.text)) for fn in fns}
         active: list[Function] = []
         active_ids: set[int] = set()
-        for _ in range(_MAX_ROUNDS):
+        for round_no in range(_MAX_ROUNDS):
             triggers = base | names
             new = [fn for fn in fns if id(fn) not in active_ids and not words[id(fn)].isdisjoint(triggers)]
             for fn in new:
                 active.append(fn)
                 active_ids.add(id(fn))
+            # every round records; the findings of the first round that changes nothing stand
             self.changed = False
+            self.record = round_no > 0
+            self.findings = []
+            self._seen = set()
             for fn in active:
                 self.run_function(fn)
             grown = set(names)
@@ -156,14 +160,12 @@ class Analyzer:
                     if s.value & INTERESTING:
                         grown.add(s.name.encode())
                 for name, lst in cls.methods.items():
-                    if any(id(fn) in active_ids for fn in lst):
+                    # callers matter when they can feed, repeat or receive something risky
+                    if any(fn.risky or fn.ret.value & INTERESTING for fn in lst):
                         grown.add(name.encode())
-            if not self.changed and not new and grown == names:
+            if self.record and not self.changed and not new and grown == names:
                 break
             names = grown
-        self.record = True
-        for fn in active:
-            self.run_function(fn)
         return self.findings
 
     def run_function(self, fn: Function) -> None:
@@ -255,7 +257,12 @@ class Analyzer:
                                      RULES[rule].severity, message, fix, "", edits or []))
 
     def check_arg(self, expr, v: int, kind: str, cast: str = "object", modifier: bool = False) -> None:
-        if not self.record or not v & DYN:
+        if not v & DYN:
+            return
+        if v & (COM | UNK):
+            for fn in self.fstack:
+                fn.risky = True
+        if not self.record:
             return
         text = expr.text.decode(errors="replace")
         short = text if len(text) <= 40 else text[:37] + "..."
@@ -562,7 +569,7 @@ class Analyzer:
             if t.ret.value & INTERESTING or self.record:
                 t.callers[(self.file.index, node.start_byte)] = self._kept(node)
         # the checks
-        if self.record:
+        if anydyn:
             for a, expr, v, key, modifier in avals:
                 if v & DYN:
                     cast = self._cast_for(targets, key)

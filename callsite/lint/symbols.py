@@ -64,7 +64,7 @@ class Function:
     """Anything with a body that runs: method, accessor, lambda, local function, initializer."""
 
     __slots__ = ("name", "kind", "node", "body", "params", "ret", "repeated", "cls", "file",
-                 "text", "is_static", "callers", "param_types")
+                 "text", "is_static", "callers", "param_types", "risky")
 
     def __init__(self, name: str, kind: str, node, body, params: list[Sym], ret: Sym,
                  cls: "ClassInfo", file: "FileCtx", text: bytes = b"", is_static: bool = False):
@@ -80,6 +80,7 @@ class Function:
         self.text = text
         self.is_static = is_static
         self.callers: dict[tuple[int, int], bool] = {}  # call site -> result kept in a field
+        self.risky = False  # passes a dynamic value that may be COM (or unknown) somewhere
 
 
 @dataclass(eq=False)
