@@ -256,3 +256,11 @@ def lint_paths(paths: Sequence[str] | str, rules: Iterable[str] | None = None, *
     if baseline:
         apply_baseline(results, load_baseline(baseline))
     return all_findings(results)
+
+
+def lint_source(text: str | bytes, path: str = "<source>.cs", rules: Iterable[str] | None = None, *,
+                all_rules: bool = False) -> list[Finding]:
+    """Lint one in-memory C# source (for editors, tests and notebooks)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    results = _lint_group([(path, data)], frozenset(select_rules(rules, all_rules)), frozenset())
+    return all_findings(results)

@@ -1,0 +1,69 @@
+"""The Python API, fixes that use the parameter's type, and robustness on broken input."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from callsite.lint import RULES, lint_paths, lint_source
+from callsite.lint.fix import apply_fixes
+from tests.lint.conftest import CORPUS
+
+TYPED = """using Excel = Microsoft.Office.Interop.Excel;
+class Painter
+{
+    void Paint(Excel.Range range) { }
+    void Run(dynamic sheet)
+    {
+        dynamic app = new Excel.Application();
+        dynamic cell = app.ActiveSheet.Cells[1, 1];
+        Paint(cell);
+    }
+}
+"""
+
+
+def test_lint_source_and_rule_table():
+    fs = lint_source(TYPED)
+    assert [(f.line, f.column, f.rule) for f in fs] == [(9, 15, "DLR001")]
+    assert set(RULES) == {"DLR001", "DLR002", "DLR003", "DLR004", "DLR005"}
+    assert not RULES["DLR004"].default
+
+
+def test_fix_casts_to_the_parameter_type_when_the_callee_is_known():
+    fs = lint_source(TYPED)
+    fixed = apply_fixes(TYPED.encode(), fs).decode()
+    assert "Paint((Excel.Range)cell);" in fixed
+    assert lint_source(fixed) == []
+
+
+def test_lint_paths_accepts_a_single_path_and_rules():
+    fs = lint_paths(str(CORPUS / "callsites.cs"), rules=["DLR003"])
+    assert {f.rule for f in fs} == {"DLR003"} and len(fs) == 5
+
+
+def test_known_non_com_dynamic_values_are_quiet_even_with_all_rules():
+    src = """class A { static void Use(object o) {} void M() {
+        for (int i = 0; i < 9; i++) { dynamic d = i; Use(d); dynamic s = "x" + i; Use(s);
+        dynamic e = new System.Dynamic.ExpandoObject(); Use(e); dynamic t = typeof(A); Use(t); } } }"""
+    assert lint_source(src, all_rules=True) == []
+
+
+def test_shadowed_names_are_separate_symbols():
+    src = """using System.Runtime.InteropServices;
+class A { static void Use(object o) {} void M() {
+    { dynamic x = Marshal.GetActiveObject("a"); Use((object)x); }
+    { dynamic x = 5; Use(x); } } }"""
+    assert lint_source(src) == []
+
+
+SEED = (CORPUS / "loops.cs").read_text(encoding="utf-8")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, len(SEED) - 1), st.integers(0, 40), st.text(max_size=8))
+def test_never_crashes_on_mangled_source(start, length, junk):
+    mangled = SEED[:start] + junk + SEED[start + length:]
+    for f in lint_source(mangled, all_rules=True):
+        assert f.rule in RULES or f.rule == "DLR000"
+        assert f.line >= 1 and f.column >= 1
