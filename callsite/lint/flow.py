@@ -817,6 +817,9 @@ class Analyzer:
                 if name in ADDERS and recv is not None and self._is_field_target(recv):
                     return True
             return False
+        if t == "variable_declarator":
+            decl = p.parent.parent if p.parent is not None else None
+            return decl is not None and decl.type == "field_declaration"
         if t in ("return_statement", "arrow_expression_clause", "yield_statement"):
             fn = self.func
             while fn is not None and fn.kind == "lambda" and self.fstack:
