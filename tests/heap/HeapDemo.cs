@@ -55,6 +55,14 @@ namespace DlrsimHeapDemo {
             }
         }
 
+        // Garbage for timing runs: many short-lived objects, so many minor collections.
+        public static long Churn(int n) {
+            var ring = new object[1024];
+            long sum = 0;
+            for (int i = 0; i < n; i++) { var p = new Payload(); ring[i & 1023] = p; sum += p.Bytes.Length; }
+            return sum;
+        }
+
         public static void Clear() {
             Items.Clear();
             Items.TrimExcess();

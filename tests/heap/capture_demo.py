@@ -1,6 +1,6 @@
 """Capture heap shots of a small, known heap on Mono (run as a subprocess by the tests).
 
-Usage: python capture_demo.py OUT.mlpd DEMO.dll [OPTIONS]
+Usage: python capture_demo.py OUT.mlpd DEMO.dll [OPTIONS [FILL]]
 
 Loads the Mono log profiler before pythonnet starts Mono (through
 binders.heapshot), fills a heap whose roots are known (a static list, a
@@ -21,8 +21,13 @@ from binders import heapshot  # noqa: E402
 
 def main() -> int:
     out, dll = sys.argv[1], sys.argv[2]
-    options = sys.argv[3] if len(sys.argv) > 3 else heapshot.DEFAULT_OPTIONS
-    heapshot.load_log_profiler(out, options)
+    options = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else heapshot.DEFAULT_OPTIONS
+    fill = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
+    timing_only = options == "timing"  # no profiler: time the dynamic calls only (benchmarks)
+    if options.startswith("timing:"):
+        options, timing_only = options.split(":", 1)[1], True
+    if options != "timing":
+        heapshot.load_log_profiler(out, options)
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -35,8 +40,20 @@ def main() -> int:
     clr.AddReference(os.path.abspath(dll))
     from DlrsimHeapDemo import Holder  # type: ignore[import-not-found]
 
+    if timing_only:
+        import time
+
+        Holder.RunDynamic(100)
+        t = time.perf_counter()
+        Holder.RunDynamic(fill)
+        print(f"dynamic_calls_s {time.perf_counter() - t:.4f}")
+        t = time.perf_counter()
+        Holder.Churn(fill * 20)
+        print(f"churn_s {time.perf_counter() - t:.4f}")
+        print("ok", flush=True)
+        return 0
     heapshot.take_heapshot("start")
-    Holder.Fill(1000, 50)
+    Holder.Fill(fill, 50)
     Holder.RunDynamic(200)
     heapshot.take_heapshot("filled")
     Holder.Clear()

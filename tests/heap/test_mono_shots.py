@@ -120,6 +120,7 @@ def test_dynamic_call_site_is_seen(snaps):
 
 
 def test_every_major_collection_mode(demo_dll, tmp_path):
+    # legacy defaults on purpose: also exercises counter events and roots reported outside shots
     out = capture(demo_dll, str(tmp_path / "every.mlpd"), "heapshot,nocalls")
     f = read_mlpd(out)
     points = read_points(out)
