@@ -76,7 +76,7 @@ def run_semgrep(semgrep: str, target: Path) -> tuple[float, list[dict]]:
 
 def truth() -> set[tuple[str, int, int]]:
     sys.path.insert(0, str(ROOT))
-    from tests.lint.conftest import expectations
+    from tests.lint.markers import expectations
     out = set()
     for p in TRUTH.glob("*.cs"):
         for name, line, col, rule in expectations(p):

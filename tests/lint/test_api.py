@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from callsite.lint import RULES, lint_paths, lint_source
 from callsite.lint.fix import apply_fixes
-from tests.lint.conftest import CORPUS
+from .markers import CORPUS
 
 TYPED = """using Excel = Microsoft.Office.Interop.Excel;
 class Painter

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from callsite.cli import main
-from tests.lint.conftest import CORPUS
+from .markers import CORPUS
 
 SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 

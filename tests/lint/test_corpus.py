@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lint.conftest import CORPUS, expectations
+from .markers import CORPUS, expectations
 
 # Explicit counts, so that losing a marker is caught as well as a finding.
 EXPECTED_COUNTS = {
