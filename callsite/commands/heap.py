@@ -208,7 +208,7 @@ def cmd_treemap(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("heap", help="analyse Mono heap shots (.mlpd): summary, diff, dominators, paths",
-                              description=__doc__.split("\n\n")[0])
+                              description="Read Mono heap shots (.mlpd) and show what holds memory.")
     sub = p.add_subparsers(dest="heap_command", metavar="SUBCOMMAND", parser_class=type(p))
     sub.required = True
 
