@@ -101,6 +101,7 @@ class Analyzer:
         self.lambdas: dict[tuple, Function] = {}
         self.changed = False
         self.record = False
+        self.round = 0
         # state of the walk
         self.file: FileCtx = files[0] if files else None  # type: ignore[assignment]
         self.func: Function | None = None
@@ -147,9 +148,11 @@ class Analyzer:
             for fn in new:
                 active.append(fn)
                 active_ids.add(id(fn))
-            # every round records; the findings of the first round that changes nothing stand
+            # every round records; the findings of the first round in which nothing that was
+            # already read changed afterwards (so every read saw its final value) stand
             self.changed = False
-            self.record = round_no > 0
+            self.round = round_no
+            self.record = True
             self.findings = []
             self._seen = set()
             for fn in active:
@@ -163,12 +166,14 @@ class Analyzer:
                     # callers matter when they can feed, repeat or receive something risky
                     if any(fn.risky or fn.ret.value & INTERESTING for fn in lst):
                         grown.add(name.encode())
-            if self.record and not self.changed and not new and grown == names:
-                break
             names = grown
+            if not self.changed and not any(
+                    id(fn) not in active_ids and not words[id(fn)].isdisjoint(base | names) for fn in fns):
+                break
         return self.findings
 
     def run_function(self, fn: Function) -> None:
+        fn.ran = self.round
         self.file = fn.file
         self.func = fn
         self.fstack = [fn]
@@ -202,12 +207,18 @@ class Analyzer:
         nv = sym.value | coerce(sym.kind, sym.tflags, v)
         if nv != sym.value:
             sym.value = nv
-            self.changed = True
+            if sym.seen == self.round:  # someone already used the old value this round
+                self.changed = True
+
+    def _val(self, sym: Sym) -> int:
+        sym.seen = self.round
+        return sym.value
 
     def _mark_repeated(self, fn: Function) -> None:
         if not fn.repeated:
             fn.repeated = True
-            self.changed = True
+            if fn.ran == self.round:
+                self.changed = True
 
     def lookup(self, name: str):
         for scope in reversed(self.scopes):
@@ -393,7 +404,7 @@ class Analyzer:
     def _identifier(self, node) -> int:
         hit = self.lookup(node.text.decode())
         if isinstance(hit, Sym):
-            return hit.value
+            return self._val(hit)
         if hit is None:
             return UNK
         return 0  # a method group or local function
@@ -408,11 +419,11 @@ class Analyzer:
         """Value of ``recv.name``; evaluates recv."""
         if recv.type in ("this", "this_expression"):
             hit = self.cls.lookup(name) if self.cls else None
-            return hit.value if isinstance(hit, Sym) else UNK
+            return self._val(hit) if isinstance(hit, Sym) else UNK
         cls = self._class_named(recv)
         if cls is not None:
             hit = cls.lookup(name)
-            return hit.value if isinstance(hit, Sym) else UNK
+            return self._val(hit) if isinstance(hit, Sym) else UNK
         rv = self.ev(recv)
         if rv & DYN:
             return member_of(rv)
@@ -566,8 +577,10 @@ class Analyzer:
                 p = self._param(t, key)
                 if p is not None:
                     self._assign_sym(p, v)
-            if t.ret.value & INTERESTING or self.record:
-                t.callers[(self.file.index, node.start_byte)] = self._kept(node)
+            key = (self.file.index, node.start_byte)
+            if key not in t.callers and t.ran == self.round:
+                self.changed = True  # its returns were judged without this caller
+            t.callers[key] = self._kept(node)
         # the checks
         if anydyn:
             for a, expr, v, key, modifier in avals:
@@ -614,7 +627,7 @@ class Analyzer:
             r = 0
             for t in targets:
                 if t is not None:
-                    r |= t.ret.value
+                    r |= self._val(t.ret)
             if anydyn:
                 r |= DYNAMIC
                 if not r & ORIGIN:
@@ -1131,7 +1144,7 @@ class Analyzer:
         if nm is not None and nm.type == "identifier":
             sym = self._local(nm, nm.text.decode(), kind, tflags)
             self._assign_sym(sym, UNK)
-            return sym.value
+            return self._val(sym)
         return UNK
 
     # -- statements -------------------------------------------------------
@@ -1243,6 +1256,7 @@ class Analyzer:
         return 0
 
     def _enter(self, fn: Function, loop_ctx: bool):
+        fn.ran = self.round
         saved = (self.func, self.loop, len(self.scopes))
         self.fstack.append(fn)
         self.func = fn

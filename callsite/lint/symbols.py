@@ -45,7 +45,7 @@ class Sym:
     """A storage location: local, parameter, field or property."""
 
     __slots__ = ("name", "kind", "tflags", "value", "is_field", "is_static", "fn",
-                 "feeds_create", "type_text")
+                 "feeds_create", "type_text", "seen")
 
     def __init__(self, name: str, kind: str, tflags: int, *, is_field: bool = False,
                  is_static: bool = False, value: int = 0, type_text: str = "") -> None:
@@ -58,13 +58,14 @@ class Sym:
         self.fn: Function | None = None  # a delegate local initialized with a lambda
         self.feeds_create = False
         self.type_text = type_text
+        self.seen = -1  # the analysis round that last read this value
 
 
 class Function:
     """Anything with a body that runs: method, accessor, lambda, local function, initializer."""
 
     __slots__ = ("name", "kind", "node", "body", "params", "ret", "repeated", "cls", "file",
-                 "text", "is_static", "callers", "param_types", "risky")
+                 "text", "is_static", "callers", "param_types", "risky", "ran")
 
     def __init__(self, name: str, kind: str, node, body, params: list[Sym], ret: Sym,
                  cls: "ClassInfo", file: "FileCtx", text: bytes = b"", is_static: bool = False):
@@ -81,6 +82,7 @@ class Function:
         self.is_static = is_static
         self.callers: dict[tuple[int, int], bool] = {}  # call site -> result kept in a field
         self.risky = False  # passes a dynamic value that may be COM (or unknown) somewhere
+        self.ran = -1  # the analysis round that last walked the body
 
 
 @dataclass(eq=False)
