@@ -238,6 +238,29 @@ class Analyzer:
         self.scopes[-1][name] = sym
         return sym
 
+    def _class_of(self, node) -> ClassInfo | None:
+        """The in-file class named by ``node``, or the declared class of the variable it names."""
+        cls = self._class_named(node)
+        if cls is not None:
+            return cls
+        if node.type == "identifier":
+            hit = self.lookup(node.text.decode())
+        elif node.type == "member_access_expression":
+            recv = node.child_by_field_name("expression")
+            if recv is None or recv.type not in ("this", "this_expression") or self.cls is None:
+                return None
+            hit = self.cls.lookup(rightmost(node.child_by_field_name("name")))
+        else:
+            return None
+        if not isinstance(hit, Sym) or not hit.type_text or hit.kind not in (K_OBJECT, K_VAR):
+            return None
+        name = hit.type_text.rstrip("?").split("<", 1)[0].rsplit(".", 1)[-1]
+        hits = self.col.by_name.get(name)
+        if hits:
+            self._val(hit)
+            return hits[0]
+        return None
+
     def _class_named(self, node) -> ClassInfo | None:
         if node.type not in ("identifier", "generic_name", "qualified_name", "member_access_expression"):
             return None
@@ -420,7 +443,7 @@ class Analyzer:
         if recv.type in ("this", "this_expression"):
             hit = self.cls.lookup(name) if self.cls else None
             return self._val(hit) if isinstance(hit, Sym) else UNK
-        cls = self._class_named(recv)
+        cls = self._class_of(recv)
         if cls is not None:
             hit = cls.lookup(name)
             return self._val(hit) if isinstance(hit, Sym) else UNK
@@ -518,7 +541,7 @@ class Analyzer:
         if recv.type in ("this", "this_expression"):
             hit = self.cls.lookup(name) if self.cls else None
         else:
-            cls = self._class_named(recv)
+            cls = self._class_of(recv)
             if cls is None:
                 return [], False
             hit = cls.lookup(name)
@@ -536,7 +559,7 @@ class Analyzer:
         recv, name, name_node = self._callee(fnode)
         if name == "nameof" and recv is None:
             return 0
-        if recv is not None and fnode.type == "member_access_expression" and self._class_named(recv) is None:
+        if recv is not None and fnode.type == "member_access_expression" and self._class_of(recv) is None:
             rv = self.ev(recv)
         elif recv is not None and fnode.type == "conditional_access_expression":
             rv = self.ev(recv)
@@ -1079,7 +1102,7 @@ class Analyzer:
             if recv.type in ("this", "this_expression"):
                 hit = self.cls.lookup(name) if self.cls else None
             else:
-                cls = self._class_named(recv)
+                cls = self._class_of(recv)
                 if cls is not None:
                     hit = cls.lookup(name)
                 else:
@@ -1132,6 +1155,11 @@ class Analyzer:
                     v = self.ev(init)
             sym = self._local(nm, nm.text.decode(), kind, tflags,
                               tnode.text.decode() if tnode is not None else "")
+            if kind == K_VAR and sym.type_text in ("", "var") and init is not None and \
+                    init.type == "object_creation_expression":
+                ctype = init.child_by_field_name("type")
+                if ctype is not None:
+                    sym.type_text = ctype.text.decode()
             if fn is not None:
                 sym.fn = fn
             self._assign_sym(sym, v)

@@ -18,6 +18,7 @@ EXPECTED_COUNTS = {
     "partial_b.cs": 3,
     "preprocessor_suppress.cs": 5,
     "callsites.cs": 5,
+    "instances.cs": 5,
     "callsites_lifetime.cs": 2,
     "unknown_origin.cs": 3,
     "operators_misc.cs": 9,
