@@ -14,7 +14,7 @@ from typing import Any
 class Rule:
     id: str
     name: str
-    severity: str  # "error" | "warning" | "note"
+    severity: str  # "error" | "warning" | "info"
     default: bool
     short: str
     help: str
@@ -36,7 +36,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "CallSite<T>.Create(...) or a Microsoft.CSharp.RuntimeBinder.Binder call whose result is "
          "not kept in a field that is initialized once: each execution creates a new site whose "
          "caches start empty and rebinds on runtimes that do not share binders."),
-    Rule("DLR004", "UnknownDynamicArgumentInLoop", "note", False,
+    Rule("DLR004", "UnknownDynamicArgumentInLoop", "info", False,
          "dynamic argument of unknown origin passed inside a loop",
          "The origin of this dynamic argument cannot be determined from the files given; if it can "
          "be a COM object or transparent proxy, the call site leaks as in DLR002. Off by default "

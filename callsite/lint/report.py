@@ -10,7 +10,7 @@ import json
 
 from callsite.lint.findings import Finding
 
-_WORD = {"error": "error", "warning": "warning", "note": "info"}
+_WORD = {"error": "error", "warning": "warning", "info": "info"}
 
 
 def text(findings: list[Finding]) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from callsite.lint.findings import PROBLEM_RULE, RULES, Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {"error": "error", "warning": "warning", "note": "note"}
+_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _uri(path: str) -> str:
@@ -25,7 +25,10 @@ def _uri(path: str) -> str:
             rel = path
         if rel.startswith(".."):
             return "file://" + path.replace(os.sep, "/")
-    return rel.replace(os.sep, "/").lstrip("./") if rel.startswith("./") else rel.replace(os.sep, "/")
+    rel = rel.replace(os.sep, "/")
+    while rel.startswith("./"):
+        rel = rel[2:]
+    return rel
 
 
 def to_sarif(findings: list[Finding], version: str = "0.1.0") -> dict[str, Any]:
