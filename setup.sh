@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(mono-runtime mono-devel libmono-2.0-1 gcc libc6-dev python3 python3-venv python3-dev)
+APT_PACKAGES=(mono-runtime mono-devel libmono-2.0-1 libmono-profiler mono-utils gcc libc6-dev python3 python3-venv python3-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
