@@ -300,15 +300,15 @@ class Analyzer:
             return
         text = expr.text.decode(errors="replace")
         short = text if len(text) <= 40 else text[:37] + "..."
-        where = {"method": "method call", "ctor": "constructor call", "indexer": "indexer",
-                 "delegate": "delegate call", "operator": "operator", "interp": "interpolated string",
-                 "setter": "member assignment"}[kind]
+        where = {"method": "a method call", "ctor": "a constructor call", "indexer": "an indexer",
+                 "delegate": "a delegate call", "operator": "an operator", "interp": "an interpolated string",
+                 "setter": "a member assignment"}[kind]
         if v & COM:
             if kind == "setter":
                 rule = "DLR005"
             else:
                 rule = "DLR002" if self.in_loop() else "DLR001"
-            msg = (f"dynamic argument '{short}' of a {where} may hold a COM object or transparent proxy: "
+            msg = (f"dynamic argument '{short}' of {where} may hold a COM object or transparent proxy: "
                    f"the call site gets an instance restriction and rebinds for every new object")
             if rule == "DLR002":
                 msg += " (inside a loop: once per iteration)"
@@ -325,7 +325,7 @@ class Analyzer:
             self._emit(rule, expr, msg, edits, desc)
         elif v & UNK and self.in_loop() and kind != "setter":
             self._emit("DLR004", expr,
-                       f"dynamic argument '{short}' of a {where} inside a loop has an origin these files "
+                       f"dynamic argument '{short}' of {where} inside a loop has an origin these files "
                        f"do not show; if it can be a COM object or transparent proxy the site rebinds "
                        f"on every iteration")
 
