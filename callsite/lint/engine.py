@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -89,11 +90,19 @@ def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
             continue
         ctxs.append(FileCtx(len(ctxs), src, tree))
     # nothing can be dynamic, or a call site, without these words: skip the analysis
+    found: list[Finding] = []
     if ctxs and relevant:
-        analyzer = Analyzer(ctxs, set(enabled), set(com_types))
-        found = analyzer.run()
-    else:
-        found = []
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 20000))  # deeply nested expressions are legal C#
+        try:
+            found = Analyzer(ctxs, set(enabled), set(com_types)).run()
+        except RecursionError:
+            for ctx in ctxs:
+                by_path[ctx.src.path].problem = FileProblem(
+                    ctx.src.path, "expressions nested too deeply to analyze")
+            ctxs = []
+        finally:
+            sys.setrecursionlimit(limit)
     if ctxs:
         per: dict[str, list[Finding]] = {}
         for f in found:

@@ -67,3 +67,10 @@ def test_never_crashes_on_mangled_source(start, length, junk):
     for f in lint_source(mangled, all_rules=True):
         assert f.rule in RULES or f.rule == "DLR000"
         assert f.line >= 1 and f.column >= 1
+
+
+def test_deeply_nested_expressions_are_analyzed_or_reported_never_crash():
+    deep = "class A { void M(dynamic d) { var s = " + " + ".join(["d"] * 3000) + "; } }"
+    assert lint_source(deep) == []
+    deeper = "class A { void M(dynamic d) { var s = " + " + ".join(["d"] * 30000) + "; } }"
+    assert [f.rule for f in lint_source(deeper)] == ["DLR000"]
