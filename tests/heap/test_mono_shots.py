@@ -130,7 +130,6 @@ def test_every_major_collection_mode(demo_dll, tmp_path):
     assert len(Snapshot.load(out, index=points["cleared"], mlpd=f).find("DlrsimHeapDemo.StaticHeld", exact=True)) == 0
 
 
-@pytest.mark.skipif(shutil.which("mprof-report") is None, reason="mprof-report not installed (mono-utils)")
 def test_counts_agree_with_mprof_report(demo_mlpd, demo_file):
     out = subprocess.run(["mprof-report", "--reports=heapshot", demo_mlpd], capture_output=True, text=True,
                          timeout=300).stdout
