@@ -110,6 +110,9 @@ class Analyzer:
         self.scopes: list[dict] = []
         self.loop = 0
         self.lambda_hint: list[int] | None = None
+        # flow-sensitive values of the current function's locals and parameters; a local
+        # missing here (captured by a lambda, say) falls back to its flow-insensitive join
+        self.env: dict[Sym, int] = {}
         self.lambda_repeat = False
         self._handlers: dict[int, Callable] = {}
         self._dispatch = self._build_dispatch()
@@ -170,7 +173,10 @@ class Analyzer:
             if not self.changed and not any(
                     id(fn) not in active_ids and not words[id(fn)].isdisjoint(base | names) for fn in fns):
                 break
-        return self.findings
+        # a loop body walked again may upgrade an unknown-origin argument to a COM one
+        strong = {(f.file, f.line, f.column) for f in self.findings if f.rule != "DLR004"}
+        return [f for f in self.findings
+                if f.rule != "DLR004" or (f.file, f.line, f.column) not in strong]
 
     def run_function(self, fn: Function) -> None:
         fn.ran = self.round
@@ -180,6 +186,7 @@ class Analyzer:
         self.cls = fn.cls
         self.loop = 0
         self.scopes = [{p.name: p for p in fn.params}]
+        self.env = {p: self._val(p) for p in fn.params}
         body = fn.body
         if isinstance(body, list):  # top-level statements
             self._predeclare(body)
@@ -209,6 +216,27 @@ class Analyzer:
             sym.value = nv
             if sym.seen == self.round:  # someone already used the old value this round
                 self.changed = True
+
+    def _store(self, sym: Sym, v: int, strong: bool = True) -> None:
+        """Assign to a variable: a strong update of its flow value, a join into its summary."""
+        self._assign_sym(sym, v)
+        if strong:
+            self.env[sym] = coerce(sym.kind, sym.tflags, v)
+        elif sym in self.env:
+            self.env[sym] |= coerce(sym.kind, sym.tflags, v)
+
+    def _read(self, sym: Sym) -> int:
+        v = self.env.get(sym)
+        if v is None:
+            return self._val(sym)
+        return v
+
+    def _join_envs(self, *envs: dict) -> dict:
+        out = dict(envs[0])
+        for e in envs[1:]:
+            for k, v in e.items():
+                out[k] = out.get(k, 0) | v
+        return out
 
     def _val(self, sym: Sym) -> int:
         sym.seen = self.round
@@ -386,6 +414,9 @@ class Analyzer:
             "while_statement": self._loop_all,
             "do_statement": self._loop_all,
             "return_statement": self._return,
+            "if_statement": self._if,
+            "switch_statement": self._switch,
+            "try_statement": self._try,
             "yield_statement": self._return,
             "local_function_statement": self._local_function,
             "query_expression": self._query,
@@ -427,7 +458,7 @@ class Analyzer:
     def _identifier(self, node) -> int:
         hit = self.lookup(node.text.decode())
         if isinstance(hit, Sym):
-            return self._val(hit)
+            return self._read(hit)
         if hit is None:
             return UNK
         return 0  # a method group or local function
@@ -660,7 +691,7 @@ class Analyzer:
             hit = self.lookup(recv.text.decode())
             if isinstance(hit, Sym):
                 for _a, _e, v, _k, _m in avals:
-                    self._assign_sym(hit, v & (COM | UNK))
+                    self._store(hit, v & (COM | UNK), strong=False)
         if rv & (ELEM | COM) and recv is not None:
             if name in ELEMENT and rv & ELEM:
                 return DYNAMIC | (rv & COM or UNK)
@@ -970,7 +1001,7 @@ class Analyzer:
             if nm is not None and nm.type == "identifier":
                 kind, tflags = type_info(tnode)
                 sym = self._local(nm, nm.text.decode(), kind, tflags)
-                self._assign_sym(sym, v)
+                self._store(sym, v)
             return
         for c in pat.named_children:
             if c.type.endswith("pattern"):
@@ -1092,7 +1123,10 @@ class Analyzer:
         if t == "identifier":
             hit = self.lookup(left.text.decode())
             if isinstance(hit, Sym):
-                self._assign_sym(hit, v)
+                if hit.is_field:
+                    self._assign_sym(hit, v)
+                else:
+                    self._store(hit, v)
             return
         if t == "member_access_expression":
             recv = left.child_by_field_name("expression")
@@ -1122,7 +1156,7 @@ class Analyzer:
             if recv is not None and recv.type == "identifier" and not rv & DYN:
                 hit = self.lookup(recv.text.decode())
                 if isinstance(hit, Sym):  # storing into a collection taints its elements
-                    self._assign_sym(hit, v & (COM | UNK))
+                    self._store(hit, v & (COM | UNK), strong=False)
             return
         if t in ("tuple_expression", "declaration_expression"):
             self.ev(left)
@@ -1162,7 +1196,7 @@ class Analyzer:
                     sym.type_text = ctype.text.decode()
             if fn is not None:
                 sym.fn = fn
-            self._assign_sym(sym, v)
+            self._store(sym, v)
         return 0
 
     def _declaration_expression(self, node) -> int:
@@ -1171,8 +1205,8 @@ class Analyzer:
         kind, tflags = type_info(tnode)
         if nm is not None and nm.type == "identifier":
             sym = self._local(nm, nm.text.decode(), kind, tflags)
-            self._assign_sym(sym, UNK)
-            return self._val(sym)
+            self._store(sym, UNK)
+            return self._read(sym)
         return UNK
 
     # -- statements -------------------------------------------------------
@@ -1231,18 +1265,27 @@ class Analyzer:
         if left is not None:
             if left.type == "identifier":
                 sym = self._local(left, left.text.decode(), kind, tflags)
-                self._assign_sym(sym, elem)
+                self._store(sym, elem)
             else:
                 for ident in self._identifiers(left):
                     sym = self._local(ident, ident.text.decode(), K_VAR, 0)
-                    self._assign_sym(sym, UNK)
+                    self._store(sym, UNK)
         body = node.child_by_field_name("body")
-        self.loop += 1
-        if body is not None:
-            self.ev(body)
-        self.loop -= 1
+        self._looping(lambda: self.ev(body) if body is not None else None)
         self.scopes.pop()
         return 0
+
+    def _looping(self, run_once: Callable[[], object]) -> None:
+        """Run a loop body; again from the joined state if it changed any variable."""
+        self.loop += 1
+        before = dict(self.env)
+        run_once()
+        if self.env != before:
+            self.env = self._join_envs(before, self.env)
+            again = dict(self.env)
+            run_once()
+            self.env = self._join_envs(again, self.env)
+        self.loop -= 1
 
     def _identifiers(self, node):
         if node.type == "identifier":
@@ -1253,26 +1296,81 @@ class Analyzer:
 
     def _for(self, node) -> int:
         self.scopes.append({})
+        rest = []
         for i, c in enumerate(node.children):
             if not c.is_named:
                 continue
-            field = node.field_name_for_child(i)
-            if field == "initializer":
+            if node.field_name_for_child(i) == "initializer":
                 self.ev(c)
             else:
-                self.loop += 1
+                rest.append(c)
+
+        def once() -> None:
+            for c in rest:
                 self.ev(c)
-                self.loop -= 1
+        self._looping(once)
         self.scopes.pop()
         return 0
 
     def _loop_all(self, node) -> int:
-        self.loop += 1
         self.scopes.append({})
-        for c in node.named_children:
-            self.ev(c)
+        kids = node.named_children
+
+        def once() -> None:
+            for c in kids:
+                self.ev(c)
+        self._looping(once)
         self.scopes.pop()
-        self.loop -= 1
+        return 0
+
+    def _if(self, node) -> int:
+        cond = node.child_by_field_name("condition")
+        if cond is not None:
+            self.ev(cond)
+        start = dict(self.env)
+        cons = node.child_by_field_name("consequence")
+        if cons is not None:
+            self.ev(cons)
+        after_then = self.env
+        self.env = dict(start)
+        alt = node.child_by_field_name("alternative")
+        if alt is not None:
+            self.ev(alt)
+        self.env = self._join_envs(after_then, self.env)
+        return 0
+
+    def _switch(self, node) -> int:
+        value = node.child_by_field_name("value")
+        if value is not None:
+            self.ev(value)
+        start = dict(self.env)
+        ends = [start]
+        body = node.child_by_field_name("body")
+        if body is not None:
+            for sec in body.named_children:
+                self.env = dict(start)
+                self.ev(sec)
+                ends.append(self.env)
+        self.env = self._join_envs(*ends)
+        return 0
+
+    def _try(self, node) -> int:
+        start = dict(self.env)
+        ends = []
+        fin = None
+        for c in node.named_children:
+            if c.type == "block" and not ends:
+                self.ev(c)
+                ends.append(self.env)
+            elif c.type == "catch_clause":
+                self.env = self._join_envs(start, *ends[:1])
+                self.ev(c)
+                ends.append(self.env)
+            elif c.type == "finally_clause":
+                fin = c
+        self.env = self._join_envs(start, *ends) if ends else start
+        if fin is not None:
+            self.ev(fin)
         return 0
 
     def _return(self, node) -> int:
@@ -1285,15 +1383,16 @@ class Analyzer:
 
     def _enter(self, fn: Function, loop_ctx: bool):
         fn.ran = self.round
-        saved = (self.func, self.loop, len(self.scopes))
+        saved = (self.func, self.loop, len(self.scopes), self.env)
         self.fstack.append(fn)
         self.func = fn
         self.loop = 0
         self.scopes.append({p.name: p for p in fn.params})
+        self.env = {p: self._val(p) for p in fn.params}  # captured locals: their joins
         return saved
 
     def _leave(self, saved) -> None:
-        self.func, self.loop, depth = saved
+        self.func, self.loop, depth, self.env = saved
         del self.scopes[depth:]
         self.fstack.pop()
 
@@ -1370,7 +1469,7 @@ class Analyzer:
                 elem = DYNAMIC | (rv & COM or UNK) if rv & (DYN | ELEM) else (rv & (COM | UNK) or UNK)
                 if nm is not None:
                     sym = self._local(nm, nm.text.decode(), kind, tflags)
-                    self._assign_sym(sym, elem)
+                    self._store(sym, elem)
             elif t == "let_clause":
                 self.loop += 1
                 nm = c.child_by_field_name("name") or next((k for k in c.named_children if k.type == "identifier"), None)
@@ -1379,7 +1478,7 @@ class Analyzer:
                 self.loop -= 1
                 if nm is not None:
                     sym = self._local(nm, nm.text.decode(), K_VAR, 0)
-                    self._assign_sym(sym, v)
+                    self._store(sym, v)
             elif t == "select_clause":
                 self.loop += 1
                 v = 0

@@ -12,6 +12,7 @@ EXPECTED_COUNTS = {
     "casts_receivers.cs": 10,
     "sources.cs": 13,
     "flow.cs": 12,
+    "flow_sensitive.cs": 4,
     "loops.cs": 15,
     "lambdas_generics.cs": 13,
     "partial_a.cs": 0,
