@@ -47,6 +47,22 @@ def time_cli(args: list[str]) -> tuple[float, str]:
     return dt, proc.stdout
 
 
+# `callsite/__init__.py` imports the simulator (numpy, ...): about 0.15 s of every `dlrsim`
+# start. This runs the same lint command with the package body skipped, to show what a lazy
+# package __init__ would give a lint-only CI job.
+LEAN = ("import sys, types; m = types.ModuleType('callsite'); m.__path__ = [sys.argv.pop(1)]; "
+        "sys.modules['callsite'] = m; from callsite.lint.__main__ import main; sys.exit(main())")
+
+
+def time_lean(args: list[str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", LEAN, str(ROOT / "callsite"), *args], cwd=ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"lean lint failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
+    return time.perf_counter() - t0
+
+
 def in_process(d: Path, jobs: int, quick: bool = False) -> float:
     """CPU seconds: the machine may be shared, and per-core throughput is what the goal is about."""
     from callsite.lint import engine
@@ -173,6 +189,11 @@ def main() -> None:
             print(f"{label} -j 1, DLR001+DLR002: {dt_d:.2f} s -> {dt_s / dt_d:.1f}x faster than semgrep; "
                   f"findings {len(found_d)}, both {len(found_s & found_d)}, "
                   f"only semgrep {len(found_s - found_d)}, only dlrsim {len(found_d - found_s)}")
+        dt_l = min(time_lean(["-j", "1", "--quick", "--rules", "DLR001,DLR002", "--format", "json", str(d)])
+                   for _ in range(args.repeat))
+        out["semgrep"]["lean --quick"] = {"seconds": round(dt_l, 3), "speedup": round(dt_s / dt_l, 1)}
+        print(f"dlrsim --quick without the simulator's package imports: {dt_l:.2f} s -> "
+              f"{dt_s / dt_l:.1f}x faster than semgrep")
     cmp = compare_on_truth(semgrep)
     out["truth_corpus"] = cmp
     print(f"on tests/lint/corpus ({cmp['expected']} expected DLR001/DLR002 findings):")

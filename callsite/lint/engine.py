@@ -173,6 +173,14 @@ def _run_chunk(args):
     return out
 
 
+def _run_chunk_remote(args):
+    """In a worker: the caller has the bytes already, so do not send them back."""
+    out = _run_chunk(args)
+    for r in out:
+        r.data = None
+    return out
+
+
 def run(paths: Sequence[str], enabled: set[str], jobs: int = 1, quick: bool = False) -> list[FileResult]:
     """Lint files and directories; one result per file, in discovery order.
 
@@ -209,8 +217,10 @@ def run(paths: Sequence[str], enabled: set[str], jobs: int = 1, quick: bool = Fa
             chunks[i].append(g)
             sizes[i] += sum(len(d) for _p, d in g)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for chunk_result in pool.map(_run_chunk, [(c, enabled_f, com_f, quick) for c in chunks if c]):
+            data_of = dict(readable)
+            for chunk_result in pool.map(_run_chunk_remote, [(c, enabled_f, com_f, quick) for c in chunks if c]):
                 for r in chunk_result:
+                    r.data = data_of.get(r.path)
                     results[r.path] = r
     return [results[p] for p in files if p in results]
 
