@@ -111,6 +111,10 @@ def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
             fs = sorted(per.get(ctx.src.path, []), key=Finding.sort_key)
             fs = suppress.apply(fs, ctx.src.text)
             _fingerprint(fs, ctx.src)
+            raw = by_path[ctx.src.path].data or b""
+            if raw.startswith(b"\xef\xbb\xbf"):  # edits apply to the file as read, BOM included
+                for f in fs:
+                    f.edits = [(off + 3, text) for off, text in f.edits]
             by_path[ctx.src.path].findings = fs
     return results
 

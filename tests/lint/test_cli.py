@@ -172,3 +172,14 @@ def test_parallel_jobs_give_the_same_findings(capsys):
 def test_negative_jobs_is_a_usage_error(capsys, wrong):
     code, _, err = lint(capsys, "-j", "-1", wrong)
     assert code == 2 and "-j" in err
+
+
+def test_fix_keeps_bom_and_crlf(capsys, tmp_path):
+    p = tmp_path / "Bom.cs"
+    original = ("\ufeffusing System.Runtime.InteropServices;\r\nclass A {\r\n  void M() {\r\n"
+                "    dynamic x = Marshal.GetActiveObject(\"a\");\r\n    System.Console.WriteLine(x);\r\n  }\r\n}\r\n")
+    p.write_bytes(original.encode("utf-8"))
+    code, out, _ = lint(capsys, p)
+    assert f"{p}(5,30): warning DLR001" in out
+    lint(capsys, "--fix", p)
+    assert p.read_bytes() == original.replace("WriteLine(x)", "WriteLine((object)x)").encode("utf-8")
