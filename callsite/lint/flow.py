@@ -43,7 +43,7 @@ SEQUENCE = {"Cast", "OfType", "Where", "ToList", "ToArray", "AsEnumerable", "Ski
 ELEMENT = {"First", "FirstOrDefault", "Last", "LastOrDefault", "Single", "SingleOrDefault",
            "ElementAt", "ElementAtOrDefault", "Min", "Max", "Find", "Dequeue", "Pop", "Peek",
            "GetValueOrDefault", "MinBy", "MaxBy"}
-ADDERS = {"Add", "Insert", "Push", "Enqueue", "AddRange", "InsertRange", "Add", "TryAdd"}
+ADDERS = {"Add", "Insert", "Push", "Enqueue", "AddRange", "InsertRange", "TryAdd"}
 NON_COM_RESULTS = {"ToString", "GetHashCode", "Equals", "GetType", "Count", "Contains",
                    "ReferenceEquals", "CompareTo", "IsComObject", "ReleaseComObject",
                    "FinalReleaseComObject"}
@@ -109,12 +109,9 @@ class Analyzer:
         self.cls: ClassInfo | None = None
         self.scopes: list[dict] = []
         self.loop = 0
-        self.lambda_hint: list[int] | None = None
         # flow-sensitive values of the current function's locals and parameters; a local
         # missing here (captured by a lambda, say) falls back to its flow-insensitive join
         self.env: dict[Sym, int] = {}
-        self.lambda_repeat = False
-        self._handlers: dict[int, Callable] = {}
         self._dispatch = self._build_dispatch()
 
     # ------------------------------------------------------------------ driver
@@ -888,12 +885,9 @@ class Analyzer:
             decl = p.parent.parent if p.parent is not None else None
             return decl is not None and decl.type == "field_declaration"
         if t in ("return_statement", "arrow_expression_clause", "yield_statement"):
+            # returned: kept only if every caller in these files keeps the result
             fn = self.func
-            while fn is not None and fn.kind == "lambda" and self.fstack:
-                break
-            if fn is None:
-                return False
-            if fn.kind in ("get",) and fn.ret.is_field and fn.ret.is_static:
+            if fn is None or fn.kind == "get":
                 return False
             return bool(fn.callers) and all(fn.callers.values())
         return False
@@ -1381,7 +1375,7 @@ class Analyzer:
             self._assign_sym(self.func.ret, v)
         return 0
 
-    def _enter(self, fn: Function, loop_ctx: bool):
+    def _enter(self, fn: Function):
         fn.ran = self.round
         saved = (self.func, self.loop, len(self.scopes), self.env)
         self.fstack.append(fn)
@@ -1411,7 +1405,7 @@ class Analyzer:
 
     def _local_function(self, node) -> int:
         fn = self._local_fn_obj(node)
-        saved = self._enter(fn, False)
+        saved = self._enter(fn)
         self._run_body(fn)
         self._leave(saved)
         return 0
@@ -1426,17 +1420,15 @@ class Analyzer:
             fn = Function("<lambda>", "lambda", node, body, params, Sym("<return>", K_VAR, 0),
                           self.cls, self.file)
             self.lambdas[key] = fn
-        explicit = node.child_by_field_name("parameters")
         for i, p in enumerate(fn.params):
             if p.kind == K_VAR:  # implicitly typed: the delegate type decides
                 if hint is not None and i < len(hint):
                     self._assign_sym(p, hint[i])
                 else:
                     self._assign_sym(p, UNK)
-        del explicit
         if repeat or self.in_loop():
             self._mark_repeated(fn)
-        saved = self._enter(fn, True)
+        saved = self._enter(fn)
         self._run_body(fn)
         self._leave(saved)
         return 0

@@ -198,7 +198,6 @@ def parse_with_fallback(src: Source) -> tuple[tree_sitter.Tree, FileProblem | No
         return tree, err
     for take_first in (True, False):
         variant = blank_branches(src.data, take_first)
-        alt = Source(src.path, variant, src.text)
         t2 = parser().parse(variant)
         if not t2.root_node.has_error:
             src.data = variant  # the analysis reads node text from this buffer
