@@ -1,0 +1,94 @@
+"""Helper types made inside the loaded runtime with Reflection.Emit.
+
+Everything here runs in a worker process after a runtime is loaded.  Emitting
+(rather than shipping a compiled assembly) keeps one source for Mono and
+CoreCLR:
+
+* ``CountingBinder``: a ``CallSiteBinder`` that forwards ``Bind`` to a real C#
+  runtime binder and counts the calls (a static total and a per-instance count).
+  The site's L2 cache lives on this wrapper; one wrapper is kept per inner binder
+  *object* (a ConditionalWeakTable), so binder identity, and therefore L2
+  sharing, is whatever the runtime's ``Binder.X(...)`` factory really returns.
+* ``Program``: the calling-context type for every binder.
+* any number of plain classes (``Poly17``, ``Widget``, ...) made on demand.
+"""
+
+from __future__ import annotations
+
+import clr  # noqa: F401  (pythonnet, loaded by the worker)
+
+clr.AddReference("System.Core")
+clr.AddReference("Microsoft.CSharp")
+
+import System  # noqa: E402
+from System import AppDomain, Type  # noqa: E402
+from System.Reflection import AssemblyName, BindingFlags, CallingConventions, MethodAttributes, TypeAttributes, FieldAttributes  # noqa: E402
+from System.Reflection.Emit import AssemblyBuilder, AssemblyBuilderAccess, OpCodes  # noqa: E402
+from System.Runtime.CompilerServices import CallSiteBinder  # noqa: E402
+from System.Linq.Expressions import Expression, LabelTarget, ParameterExpression  # noqa: E402
+
+_NONPUB_INST = BindingFlags.NonPublic | BindingFlags.Instance
+_PUB_INST = BindingFlags.Public | BindingFlags.Instance
+
+
+class Emitter:
+    def __init__(self) -> None:
+        name = AssemblyName("DlrsimDynamic")
+        self.assembly = AssemblyBuilder.DefineDynamicAssembly(name, AssemblyBuilderAccess.Run)
+        self.module = self.assembly.DefineDynamicModule("DlrsimDynamic")
+        self.classes: dict[str, Type] = {}
+        self.counting_binder = self._counting_binder()
+        self.program = self.plain_class("Program")
+        self.total_binds_field = self.counting_binder.GetField("TotalBinds")
+
+    def _counting_binder(self) -> Type:
+        tb = self.module.DefineType("Dlrsim.CountingBinder", TypeAttributes.Public | TypeAttributes.Class,
+                                    clr.GetClrType(CallSiteBinder))
+        inner = tb.DefineField("Inner", clr.GetClrType(CallSiteBinder), FieldAttributes.Public)
+        count = tb.DefineField("Binds", clr.GetClrType(System.Int64), FieldAttributes.Public)
+        total = tb.DefineField("TotalBinds", clr.GetClrType(System.Int64), FieldAttributes.Public | FieldAttributes.Static)
+        base_ctor = clr.GetClrType(CallSiteBinder).GetConstructor(_NONPUB_INST, None, Type.EmptyTypes, None)
+        ctor = tb.DefineConstructor(MethodAttributes.Public, CallingConventions.Standard,
+                                    System.Array[Type]([clr.GetClrType(CallSiteBinder)]))
+        il = ctor.GetILGenerator()
+        il.Emit(OpCodes.Ldarg_0)
+        il.Emit(OpCodes.Call, base_ctor)
+        il.Emit(OpCodes.Ldarg_0)
+        il.Emit(OpCodes.Ldarg_1)
+        il.Emit(OpCodes.Stfld, inner)
+        il.Emit(OpCodes.Ret)
+
+        bind_base = clr.GetClrType(CallSiteBinder).GetMethod("Bind", _PUB_INST)
+        params = System.Array[Type]([p.ParameterType for p in bind_base.GetParameters()])
+        m = tb.DefineMethod("Bind", MethodAttributes.Public | MethodAttributes.Virtual | MethodAttributes.HideBySig,
+                            bind_base.ReturnType, params)
+        il = m.GetILGenerator()
+        il.Emit(OpCodes.Ldsfld, total)
+        il.Emit(OpCodes.Ldc_I8, System.Int64(1))
+        il.Emit(OpCodes.Add)
+        il.Emit(OpCodes.Stsfld, total)
+        il.Emit(OpCodes.Ldarg_0)
+        il.Emit(OpCodes.Ldarg_0)
+        il.Emit(OpCodes.Ldfld, count)
+        il.Emit(OpCodes.Ldc_I8, System.Int64(1))
+        il.Emit(OpCodes.Add)
+        il.Emit(OpCodes.Stfld, count)
+        il.Emit(OpCodes.Ldarg_0)
+        il.Emit(OpCodes.Ldfld, inner)
+        il.Emit(OpCodes.Ldarg_1)
+        il.Emit(OpCodes.Ldarg_2)
+        il.Emit(OpCodes.Ldarg_3)
+        il.Emit(OpCodes.Callvirt, bind_base)
+        il.Emit(OpCodes.Ret)
+        tb.DefineMethodOverride(m, bind_base)
+        return tb.CreateType()
+
+    def plain_class(self, name: str) -> Type:
+        """A public class with a default constructor, made once per name."""
+        t = self.classes.get(name)
+        if t is None:
+            tb = self.module.DefineType(f"Dlrsim.Types.{name}", TypeAttributes.Public | TypeAttributes.Class)
+            tb.DefineDefaultConstructor(MethodAttributes.Public)
+            t = tb.CreateType()
+            self.classes[name] = t
+        return t

@@ -1,0 +1,17 @@
+"""The real runtimes dlrsim can replay on, by name."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from binders import coreclr, mono
+
+RUNTIMES: dict[str, ModuleType] = {"mono": mono, "coreclr": coreclr}
+DEFAULT = "mono"
+
+
+def get(name: str) -> ModuleType:
+    try:
+        return RUNTIMES[name]
+    except KeyError:
+        raise KeyError(f"unknown runtime {name!r} (choose from {', '.join(RUNTIMES)})") from None
