@@ -61,6 +61,7 @@ BCL_NAMES = {"List", "Dictionary", "HashSet", "Exception", "Object", "String", "
              "DateTime", "TimeSpan", "Queue", "Stack", "ArrayList", "Hashtable", "Timer"}
 
 _WORD = re.compile(rb"\w+")
+_CALLBACK_RE = re.compile(rb"[(,]\s*(?:this\.)?([A-Za-z_]\w*)\s*(?=[,)])")
 _HANDLER_RE = re.compile(rb"\+=\s*(?:new\s+[\w.<>]+\s*\(\s*)?(?:this\.)?(\w+)\s*[;)]")
 _MAX_ROUNDS = 12
 
@@ -119,10 +120,12 @@ class Analyzer:
         fns = self.col.functions
         if not fns:
             return []
+        # methods subscribed to events or passed as callbacks run again and again
         handler_names = set()
         for f in self.files:
-            for m in _HANDLER_RE.finditer(f.src.data):
-                handler_names.add(m.group(1).decode())
+            for rx in (_HANDLER_RE, _CALLBACK_RE):
+                for m in rx.finditer(f.src.data):
+                    handler_names.add(m.group(1).decode())
         for cls in self.col.classes.values():
             for name in handler_names:
                 for fn in cls.methods.get(name, ()):
@@ -615,6 +618,11 @@ class Analyzer:
                     v = self._lambda(expr, hint=hint, repeat=repeat)
                 else:
                     v = self.ev(expr)
+                    if expr.type == "identifier" and name != "nameof":
+                        group = self.lookup(expr.text.decode())
+                        if isinstance(group, list):  # a method passed as a callback: a handler
+                            for fn in group:
+                                self._mark_repeated(fn)
                 avals.append((a, expr, v, pname if pname is not None else pos, modifier))
                 anydyn |= v & DYN
                 pos += 1
@@ -915,16 +923,13 @@ class Analyzer:
         tnode = node.child_by_field_name("type")
         args = node.child_by_field_name("arguments")
         targets: list[Function] = []
-        if tnode is not None:
-            name = rightmost(tnode)
-            if name in ("EventHandler",) or name.endswith(("Handler", "EventHandler", "Callback")):
-                if args is not None:
-                    for a in args.named_children:
-                        if a.type == "argument" and a.named_children:
-                            hit = self.lookup(rightmost(a.named_children[-1]))
-                            if isinstance(hit, list):
-                                for fn in hit:
-                                    self._mark_repeated(fn)
+        if args is not None:
+            for a in args.named_children:
+                if a.type == "argument" and a.named_children and a.named_children[-1].type == "identifier":
+                    hit = self.lookup(a.named_children[-1].text.decode())
+                    if isinstance(hit, list):  # a method passed as a callback: a handler
+                        for fn in hit:
+                            self._mark_repeated(fn)
         anydyn = 0
         if args is not None:
             for a in args.named_children:

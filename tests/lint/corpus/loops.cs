@@ -88,6 +88,17 @@ class Loops
         Release(word); // expect: DLR002 at "word"
     }
 
+    void StartPolling()
+    {
+        var timer = new System.Threading.Timer(Poll, null, 0, 1000);
+    }
+
+    void Poll(object state)
+    {
+        dynamic word = Marshal.GetActiveObject("Word.Application");
+        Release(word); // expect: DLR002 at "word"
+    }
+
     void LoopCastIsFine()
     {
         dynamic excel = Activator.CreateInstance(Type.GetTypeFromProgID("Excel.Application"));
