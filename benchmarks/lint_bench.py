@@ -167,7 +167,19 @@ def main() -> None:
         j0, j1 = args.jobs[0], args.jobs[-1]
         sp = out["cli"][j0]["seconds"] / out["cli"][j1]["seconds"]
         out["scaling"] = round(sp, 2)
-        print(f"scaling -j {j0} -> -j {j1}: {sp:.2f}x")
+        print(f"scaling -j {j0} -> -j {j1}: {sp:.2f}x (wall clock: depends on other load on the machine)")
+        # the work itself: CPU seconds spent (all processes) per wall second
+        from callsite.lint import engine
+        enabled = engine.select_rules(None)
+        out["parallelism"] = {}
+        for j in args.jobs:
+            t0, c0, k0 = time.perf_counter(), time.process_time(), os.times().children_user
+            engine.run([str(d)], enabled, j)
+            wall = time.perf_counter() - t0
+            cpu = time.process_time() - c0 + os.times().children_user - k0
+            out["parallelism"][j] = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+                                     "cores_busy": round(cpu / wall, 2)}
+            print(f"  in-process -j {j}: {wall:.2f} s wall, {cpu:.2f} CPU s, {cpu / wall:.2f} cores busy")
 
     semgrep = None if args.no_semgrep else find_semgrep()
     if semgrep is None and not args.no_semgrep:
