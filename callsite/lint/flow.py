@@ -746,10 +746,26 @@ class Analyzer:
             p = self._param(t, key)
             if p is None:
                 return "object"
-            types.add(p.type_text if p.kind == K_OBJECT and p.type_text else "object")
+            text = p.type_text
+            if p.kind == K_DYNAMIC or not text or text.endswith("]") or self._type_param(t, text):
+                types.add("object")
+            else:
+                types.add(text)
         if len(types) == 1:
             return types.pop()
         return "object"
+
+    @staticmethod
+    def _type_param(fn: Function, text: str) -> bool:
+        """Is ``text`` a type parameter of the function or of a class around it?"""
+        node = fn.node
+        while node is not None:
+            for c in node.named_children:
+                if c.type == "type_parameter_list" and any(
+                        tp.text.decode().split()[-1] == text for tp in c.named_children):
+                    return True
+            node = node.parent
+        return False
 
     def _is_binder(self, recv) -> bool:
         name = rightmost(recv)

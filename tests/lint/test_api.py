@@ -74,3 +74,21 @@ def test_deeply_nested_expressions_are_analyzed_or_reported_never_crash():
     assert lint_source(deep) == []
     deeper = "class A { void M(dynamic d) { var s = " + " + ".join(["d"] * 30000) + "; } }"
     assert [f.rule for f in lint_source(deeper)] == ["DLR000"]
+
+
+def test_fix_cast_follows_known_parameter_types_but_never_type_parameters_or_arrays():
+    src = """using System.Runtime.InteropServices;
+class G<TC> {
+  static void UseT<T>(T v) {}
+  static void UseC(TC v) {}
+  static void Name(string s) {}
+  static void Many(params object[] xs) {}
+  void M() {
+    dynamic app = Marshal.GetActiveObject("a");
+    UseT(app); UseC(app); Name(app.Name); Many(app, app);
+  }
+}
+"""
+    fixed = apply_fixes(src.encode(), lint_source(src)).decode()
+    assert "UseT((object)app); UseC((object)app); Name((string)app.Name); Many((object)app, (object)app);" in fixed
+    assert lint_source(fixed) == []
