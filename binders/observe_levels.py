@@ -1,0 +1,3 @@
+"""Level names shared by the host side (no runtime needed)."""
+
+LEVELS = ("l0", "l1", "l2", "bind")
