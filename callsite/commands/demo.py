@@ -11,7 +11,6 @@ import time
 
 from callsite.commands._common import count
 from callsite.output import format_table, print_json
-from callsite.simulator import simulate
 
 SCENARIOS = ("com-arg-fresh", "com-arg-cast")
 
@@ -30,6 +29,8 @@ def register(sub) -> None:
 
 
 def rows_for(calls: int, runtimes: list[str], timeout: float) -> list[dict]:
+    from callsite.simulator import simulate
+
     rows = []
     for scenario in SCENARIOS:
         t = time.perf_counter()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from callsite.commands._common import add_source, count, load_source
-from callsite.detect import detect
 from callsite.output import format_table, print_json, progress
 from callsite.profiles import PROFILES, get_profile
 
@@ -50,6 +49,8 @@ def run_workload(args, wl):
 
 
 def run(args) -> int:
+    from callsite.detect import detect
+
     wl = load_source(args)
     d, prof, label = run_workload(args, wl)
     report = detect(d, l1_capacity=prof.l1_max_rules, l2_capacity=prof.l2_max_rules, runtime=label)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from callsite.commands._common import add_source, count, load_source, positive
 from callsite.output import format_table, print_json, progress
 from callsite.profiles import PROFILES
-from callsite.simulator import simulate
 
 
 def register(sub) -> None:
@@ -22,6 +21,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from callsite.simulator import simulate
+
     wl = load_source(args)
     calls = wl.default_calls if args.calls is None else args.calls
     if args.trace:
