@@ -16,6 +16,8 @@ def register(sub) -> None:
     p.add_argument("--calls", type=count, metavar="N", help="calls per workload (default: each workload's)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill the batch after this long (default 900)")
     p.add_argument("--out", metavar="FILE.jsonl", help="stream the real runs' events here")
+    p.add_argument("--profile", choices=["mono", "coreclr", "netfx"],
+                   help="simulate with this profile instead of the runtime's own (to see a runtime difference)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
@@ -28,14 +30,15 @@ def run(args) -> int:
         items = [(n, {"scenario": n}) for n in all_scenarios()]
     else:
         items = [source_of(args)]
-    hello, reports = compare(args.runtime, items, args.calls, timeout=args.timeout, out=args.out)
+    hello, reports = compare(args.runtime, items, args.calls, timeout=args.timeout, out=args.out,
+                             profile=args.profile)
     bad = [r for r in reports if r["status"] == "disagree"]
     if args.json:
         print_json({"runtime": args.runtime, "runtime_version": hello.get("runtime_version"),
                     "agreement": min((r["agreement"] for r in reports if r["agreement"] is not None), default=None),
                     "scenarios": reports})
     else:
-        print(f"simulator (profile {args.runtime}) vs {hello.get('runtime_version', args.runtime)}")
+        print(f"simulator (profile {args.profile or args.runtime}) vs {hello.get('runtime_version', args.runtime)}")
         rows = []
         for r in reports:
             fd = r["first_divergence"]

@@ -1,0 +1,59 @@
+"""The real-runtime commands, end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from binders import host
+
+
+def dlrsim(*args, timeout=900):
+    return subprocess.run([sys.executable, "-m", "callsite", *args], capture_output=True, text=True,
+                          env=host._env(), cwd=str(host.REPO), timeout=timeout)
+
+
+def test_doctor_json_reports_both_runtimes():
+    p = dlrsim("doctor", "--json")
+    assert p.returncode == 0, p.stderr
+    d = {e["runtime"]: e for e in json.loads(p.stdout)["runtimes"]}
+    assert d["mono"]["usable"] and d["mono"]["version"].startswith("Mono 6.8")
+    assert d["coreclr"]["usable"] and "3.1" in d["coreclr"]["version"]
+
+
+def test_real_json_has_simulate_fields_plus_runtime(tmp_path):
+    p = dlrsim("real", "--scenario", "int-arg", "--runtime", "coreclr", "--calls", "50", "--json",
+               "--out", str(tmp_path / "ev.jsonl"))
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    for f in ("calls", "binds", "l0_hits", "l1_hits", "l2_hits", "l1_rules", "l2_rules", "rules_compiled",
+              "rules_live", "weak_handles_live", "profile", "sites", "runtime", "runtime_version", "seconds",
+              "samples"):
+        assert f in d, f
+    assert d["calls"] == 50 and d["l0_hits"] + d["l1_hits"] + d["l2_hits"] + d["binds"] == 50
+    # events were streamed to the file as the run went
+    events = [json.loads(x)["event"] for x in (tmp_path / "ev.jsonl").read_text().splitlines()]
+    assert events[0] == "hello" and "result" in events and events[-1] == "done"
+
+
+def test_timeout_is_one_line_error_naming_runtime(tmp_path):
+    p = dlrsim("real", "--scenario", "com-arg-fresh", "--runtime", "mono", "--calls", "100000",
+               "--timeout", "8", "--out", str(tmp_path / "ev.jsonl"))
+    assert p.returncode != 0
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert "mono" in lines[0] and "timed out" in lines[0]
+    assert "Traceback" not in p.stderr
+
+
+def test_compare_exit_codes(tmp_path):
+    ok = dlrsim("compare", "--scenario", "new-site-per-iteration", "--runtime", "mono", "--calls", "30", "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["scenarios"][0]["agreement"] == 1.0
+    # simulating Mono with CoreCLR's profile must disagree (binder de-duplication differs)
+    bad = dlrsim("compare", "--scenario", "new-site-per-iteration", "--runtime", "mono", "--profile", "coreclr",
+                 "--calls", "30", "--json")
+    assert bad.returncode == 1, bad.stderr
+    rep = json.loads(bad.stdout)["scenarios"][0]
+    assert rep["first_divergence"] == {"call": 1, "expected": "l2", "actual": "bind"}
