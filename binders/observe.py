@@ -12,11 +12,13 @@ Per call, the level that satisfied it is decided by the compiled *invoker*
 
 Rules are told apart by what the compiled delegate holds.  An instance
 restriction appears in the rule's closure constants in one of two forms,
-depending on the runtime's ``BindingRestrictions`` (measured, see
-``binders/profile_facts``): a ``System.WeakReference`` to the object (CoreCLR,
-.NET Framework reference source) or the object itself as a plain constant
-(Mono 6.8: ``$v = .Constant<System.Object>(obj); $v != null && $arg == $v``, a
-strong reference that keeps the object alive as long as the rule lives).
+depending on the runtime's ``BindingRestrictions`` (measured in
+``tests/real/test_runtime_facts.py``): a ``System.WeakReference`` to the object (.NET Framework
+reference source) or the object itself as a plain constant
+(Mono 6.8 and CoreCLR 3.1: ``$v = .Constant<System.Object>(obj); $v != null &&
+$arg == $v``, a strong reference that keeps the object alive as long as the
+rule lives).  A ``System.Type`` constant (the static receiver) is compiled to a
+type token and appears in neither form.
 :func:`rule_constants` returns both kinds; which constant restricts which
 argument is decided at bind time by identity with the call's arguments.
 """
