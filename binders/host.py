@@ -23,7 +23,8 @@ from callsite.errors import RunFailed, RuntimeUnavailable
 from binders import runtimes
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_TIMEOUT = float(os.environ.get("DLRSIM_REAL_TIMEOUT", "900"))
+DEFAULT_TIMEOUT = float(os.environ.get("DLRSIM_REAL_TIMEOUT", "900"))  # seconds per run (job)
+STARTUP_ALLOWANCE = 60.0  # loading a runtime, on top of the first job's timeout
 
 
 @dataclass
@@ -75,8 +76,8 @@ def run_batch(runtime: str, jobs: list[dict], *, timeout: float | None = None,
               out: str | Path | None = None, raise_on_error: bool = True) -> tuple[dict, list[JobOutcome]]:
     """Replay ``jobs`` in one worker process for ``runtime``.
 
-    Returns (hello event, outcomes in job order).  ``timeout`` covers the whole
-    batch.  With ``raise_on_error`` a failed job or a dead worker raises
+    Returns (hello event, outcomes in job order).  ``timeout`` applies to each
+    job (run) separately, counted from the moment the worker starts it.  With ``raise_on_error`` a failed job or a dead worker raises
     :class:`RunFailed`; otherwise they come back as outcomes ("error"/"lost").
     """
     check_runtime(runtime)
@@ -98,17 +99,34 @@ def run_batch(runtime: str, jobs: list[dict], *, timeout: float | None = None,
     with open(stderr_file, "w") as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=_env(), cwd=str(REPO),
                                 start_new_session=True)
-        try:
-            rc = proc.wait(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        timed_out = False
+        # The timeout is per run: it restarts whenever the worker starts a job.
+        # Progress is read from the streamed output file (no pipes to fill).
+        deadline = time.monotonic() + timeout + STARTUP_ALLOWANCE
+        seen = 0
+        while True:
             try:
-                os.killpg(proc.pid, 9)
-            except ProcessLookupError:
+                rc = proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
                 pass
-            proc.wait()
-            rc = proc.returncode
+            size = out.stat().st_size if out.exists() else 0
+            if size != seen:
+                with open(out, "rb") as f:
+                    f.seek(seen)
+                    chunk = f.read(size - seen)
+                seen = size
+                if b'"event":"start"' in chunk:
+                    deadline = time.monotonic() + timeout
+            if time.monotonic() > deadline:
+                timed_out = True
+                try:
+                    os.killpg(proc.pid, 9)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+                rc = proc.returncode
+                break
     events = _read_events(out)
     hello = next((e for e in events if e.get("event") == "hello"), {"runtime": runtime})
     outcomes: dict[str, JobOutcome] = {}

@@ -64,6 +64,8 @@ def main(argv: list[str]) -> int:
     for job in jobs:
         jid = job["id"]
         emit({"event": "start", "job": jid})
+        if os.environ.get("DLRSIM_WORKER_ABORT_AT") == jid:  # testing hook: a runtime that aborts
+            os.abort()
         try:
             wl = _load_workload(job["source"])
             calls = job.get("calls") or wl.default_calls

@@ -14,7 +14,7 @@ def register(sub) -> None:
     add_source(p, allow_all=True)
     p.add_argument("--runtime", choices=["mono", "coreclr"], default="mono", help="runtime (default mono)")
     p.add_argument("--calls", type=count, metavar="N", help="calls per workload (default: each workload's)")
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill the batch after this long (default 900)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill a run (one workload) that takes longer than this (default 900)")
     p.add_argument("--out", metavar="FILE.jsonl", help="stream the real runs' events here")
     p.add_argument("--profile", choices=["mono", "coreclr", "netfx"],
                    help="simulate with this profile instead of the runtime's own (to see a runtime difference)")

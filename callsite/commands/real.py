@@ -16,7 +16,7 @@ def register(sub) -> None:
     p.add_argument("--calls", type=count, metavar="N", help="number of calls (default: the workload's)")
     p.add_argument("--sample-every", type=positive, metavar="K",
                    help="memory sample every K iterations (default: about 32 per run)")
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill the run after this long (default 900)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill a run that takes longer than this (default 900)")
     p.add_argument("--out", metavar="FILE.jsonl", help="stream events here (default: out/runs/...)")
     p.add_argument("--levels", action="store_true", help="include the per-call levels in --json output")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -8,6 +8,8 @@ installs both.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from binders import host
@@ -18,11 +20,11 @@ RUNTIMES = ("mono", "coreclr")
 RANDOM_SEEDS = tuple(range(1, 25))          # 24 seeded random workloads per runtime
 RANDOM_CALLS = 240
 SCENARIOS = tuple(all_scenarios())
-# Memory-facing checks (not part of the call-level comparison).
-FOCUSED = {
-    "poly-200": {"scenario": "poly-200"},
-    "static-type-arg": {"scenario": "static-type-arg"},
-}
+# poly-N around the cache limits (L1 10, L2 append until 64, insert at 64, full at 128),
+# on top of the poly-N that `compare --all` runs.
+POLY_SWEEP = (2, 9, 11, 63, 127, 130, 257, 400)
+WORKLOAD_DIR = Path(__file__).resolve().parent / "workloads"
+FILES = tuple(sorted(p.name for p in WORKLOAD_DIR.glob("*.json")))
 
 
 def random_doc(runtime: str, seed: int) -> dict:
@@ -36,6 +38,8 @@ def jobs_for(runtime: str) -> list[dict]:
     jobs = [{"id": f"scenario:{n}", "source": {"scenario": n}, "calls": None} for n in SCENARIOS]
     jobs += [{"id": f"random:{s}", "source": {"workload": random_doc(runtime, s)}, "calls": RANDOM_CALLS}
              for s in RANDOM_SEEDS]
+    jobs += [{"id": f"scenario:poly-{n}", "source": {"scenario": f"poly-{n}"}, "calls": None} for n in POLY_SWEEP]
+    jobs += [{"id": f"file:{f}", "source": {"file": str(WORKLOAD_DIR / f)}, "calls": None} for f in FILES]
     return jobs
 
 
@@ -46,11 +50,16 @@ class Batch:
         self.runtime = runtime
         jobs = jobs_for(runtime)
         for j in jobs:
-            if j["calls"] is None:
+            if j["calls"] is None and "scenario" in j["source"]:
                 j["calls"] = get_scenario(j["source"]["scenario"]).default_calls
+            elif j["calls"] is None:
+                from callsite.workload import load_workload
+
+                wl = load_workload(j["source"]["file"])
+                j["calls"] = wl.calls_per_cycle
         self.jobs = {j["id"]: j for j in jobs}
         out = tmp_path_factory.mktemp(f"real-{runtime}") / "events.jsonl"
-        self.hello, outcomes = host.run_batch(runtime, jobs, timeout=1800, out=out)
+        self.hello, outcomes = host.run_batch(runtime, jobs, timeout=900, out=out)
         self.outcomes = {o.id: o for o in outcomes}
 
 

@@ -57,3 +57,24 @@ def test_compare_exit_codes(tmp_path):
     assert bad.returncode == 1, bad.stderr
     rep = json.loads(bad.stdout)["scenarios"][0]
     assert rep["first_divergence"] == {"call": 1, "expected": "l2", "actual": "bind"}
+
+
+def test_aborting_worker_is_reported_and_earlier_results_survive(tmp_path, monkeypatch):
+    """A worker that aborts mid-batch: the error names the runtime and the job; what was
+    streamed before the abort (the first job's result) is still read back."""
+    from callsite.errors import RunFailed
+
+    monkeypatch.setenv("DLRSIM_WORKER_ABORT_AT", "second")
+    jobs = [{"id": "first", "source": {"scenario": "int-arg"}, "calls": 20},
+            {"id": "second", "source": {"scenario": "null-arg"}, "calls": 20}]
+    out = tmp_path / "ev.jsonl"
+    try:
+        host.run_batch("coreclr", jobs, out=out)
+    except RunFailed as exc:
+        msg = str(exc)
+    else:
+        raise AssertionError("an aborted worker must raise RunFailed")
+    assert "coreclr" in msg and "'second'" in msg and "\n" not in msg
+    _, outcomes = host.run_batch("coreclr", jobs, out=tmp_path / "ev2.jsonl", raise_on_error=False)
+    assert outcomes[0].status == "ok" and outcomes[0].result["calls"] == 20
+    assert outcomes[1].status == "lost"
