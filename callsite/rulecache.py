@@ -1,9 +1,14 @@
 """The L2 cache: ``RuleCache<T>``, shared by every site holding one binder.
 
 Follows ``RuleCache.cs``: rules are appended until ``InsertPosition``
-(MaxRules / 2) are held, then each new rule is inserted at that position and
-the tail falls off once ``MaxRules`` are held; a hit at index ``i > 1`` moves
-the rule up two places, looking for it in at most ``MaxSearch`` entries from
+(MaxRules / 2) are held, then each new rule is inserted at that position.
+Once ``MaxRules`` are held, ``AddOrInsert`` reuses the array: it writes the
+new rule at ``InsertPosition`` *before* shifting the tail right by one, so
+the shift copies the new rule again: the cache ends with the new rule at
+``InsertPosition`` and ``InsertPosition + 1``, and loses both the rule that
+was at ``InsertPosition`` and the last one (seen on Mono 6.8 and CoreCLR 3.1
+by ``tests/real/test_runtime_facts.py``). A hit at index ``i > 1`` moves the
+rule up two places, looking for it in at most ``MaxSearch`` entries from
 ``i`` (the window only matters under concurrency).
 
 Lookups go through an index from (shape, key) to rules, so finding the first
@@ -41,26 +46,37 @@ class RuleCache:
     def __len__(self) -> int:
         return len(self.rules)
 
-    def add_rule(self, rule: Rule) -> Rule | None:
-        """AddOrInsert; returns the rule that fell off the tail, if any."""
+    def add_rule(self, rule: Rule) -> list[Rule]:
+        """AddOrInsert; returns the rule slots that were overwritten or fell off."""
         rules = self.rules
-        evicted = None
-        if len(rules) < self.insert_position:
+        ins = self.insert_position
+        bucket = self._index.setdefault(rule.shape, {}).setdefault(rule.key, [])
+        if len(rules) < ins:
             rules.append(rule)
-        else:
-            rules.insert(self.insert_position, rule)
-            if len(rules) > self.max_rules:
-                evicted = rules.pop()
-        self._index.setdefault(rule.shape, {}).setdefault(rule.key, []).append(rule)
-        if evicted is not None:
-            bucket = self._index[evicted.shape]
-            same = bucket[evicted.key]
-            same.remove(evicted)
-            if not same:
-                del bucket[evicted.key]
-                if not bucket:
-                    del self._index[evicted.shape]
+            bucket.append(rule)
+            return []
+        if len(rules) < self.max_rules:
+            rules.insert(ins, rule)
+            bucket.append(rule)
+            return []
+        # Full: in place, new rule written first, then the tail shifted over it.
+        evicted = [rules[ins], rules[-1]]
+        rules[ins:] = [rule, rule] + rules[ins + 1:-1]
+        bucket.append(rule)
+        bucket.append(rule)
+        for old in evicted:
+            self._forget(old)
         return evicted
+
+    def _forget(self, rule: Rule) -> None:
+        """Drop one occurrence of ``rule`` from the index (a rule can sit in two slots)."""
+        bucket = self._index[rule.shape]
+        same = bucket[rule.key]
+        same.remove(rule)
+        if not same:
+            del bucket[rule.key]
+            if not bucket:
+                del self._index[rule.shape]
 
     def move_rule(self, rule: Rule, i: int) -> None:
         """Move ``rule`` (found at ``i``) up two places, as CallSiteOps.MoveRule."""

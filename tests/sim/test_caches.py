@@ -56,7 +56,7 @@ def test_l1_move_rule_goes_up_two_only_past_index_one():
     assert ids(site.rules) == [2, 1, 4, 3, 5]
 
 
-def test_l2_appends_to_64_then_inserts_at_64_and_drops_the_tail():
+def test_l2_appends_to_64_then_inserts_at_64():
     cache = RuleCache()
     for n in range(64):
         cache.add_rule(rule(n))
@@ -64,12 +64,29 @@ def test_l2_appends_to_64_then_inserts_at_64_and_drops_the_tail():
     cache.add_rule(rule(64))
     cache.add_rule(rule(65))
     assert ids(cache.rules)[62:] == [62, 63, 65, 64]
-    for n in range(66, 200):
+    for n in range(66, 128):
+        cache.add_rule(rule(n))
+    assert ids(cache.rules) == list(range(64)) + list(range(127, 63, -1))
+
+
+def test_full_l2_writes_the_new_rule_before_shifting_so_it_lands_twice():
+    """AddOrInsert on a full cache reuses the array: rules[64] = new, then the
+    tail is shifted right over it, copying the new rule into 65 as well. The
+    rule that was at 64 and the last rule are lost."""
+    cache = RuleCache()
+    for n in range(128):
+        cache.add_rule(rule(n))          # [0..63, 127..64]
+    lost = cache.add_rule(rule(128))
+    assert ids(lost) == [127, 64]
+    assert ids(cache.rules) == list(range(64)) + [128, 128] + list(range(126, 64, -1))
+    cache.add_rule(rule(129))             # one copy of 128 survives, shifted
+    assert ids(cache.rules)[63:68] == [63, 129, 129, 128, 126]
+    for n in range(130, 200):
         cache.add_rule(rule(n))
     assert len(cache) == 128
-    # front half untouched, back half newest first, oldest inserted fell off
-    assert ids(cache.rules)[:64] == list(range(64))
-    assert ids(cache.rules)[64:] == list(range(199, 135, -1))
+    assert ids(cache.rules) == list(range(64)) + [199, 199] + list(range(198, 136, -1))
+    assert cache.find(key_for(199)) == (64, cache.rules[64])
+    assert cache.find(key_for(136)) is None
 
 
 def test_l2_move_up_two_and_lookup_finds_lowest_index():
@@ -88,9 +105,11 @@ def test_l2_index_forgets_evicted_rules():
     cache = RuleCache(max_rules=4, insert_position=2)
     for n in range(6):
         cache.add_rule(rule(n))
-    assert ids(cache.rules) == [0, 1, 5, 4]
-    assert cache.find(key_for(2)) is None and cache.find(key_for(3)) is None
-    assert cache.find(key_for(4))[0] == 3
+    # [0, 1, 3, 2] is full; 4 lands at 2 and 3 (losing 3 and 2); 5 likewise (losing 4 twice)
+    assert ids(cache.rules) == [0, 1, 5, 5]
+    for gone in (2, 3, 4):
+        assert cache.find(key_for(gone)) is None
+    assert cache.find(key_for(5))[0] == 2
 
 
 def test_update_path_order_l0_l1_l2_bind():
