@@ -91,7 +91,13 @@ def compare(runtime: str, items: Iterable[tuple[str, dict]], calls: int | None =
                        first_divergence=None, final_differences={})
             reports.append(rep)
             continue
-        sim = simulate(workloads[label], profile or runtime, job["calls"])
+        try:
+            sim = simulate(workloads[label], profile or runtime, job["calls"])
+        except Exception as exc:  # a simulator bug must not hide the other scenarios
+            rep.update(status="error", reason=f"simulator failed: {type(exc).__name__}: {exc}",
+                       agreement=None, first_divergence=None, final_differences={})
+            reports.append(rep)
+            continue
         sim_levels = sim.level_names
         real = outcome.result
         real_levels = levels_of(outcome, real)

@@ -91,8 +91,8 @@ def rule_constants(rule, depth: int = 4) -> tuple[list, list]:
     seen = set()
 
     def walk(obj, d):
-        if obj is None or d < 0:
-            return
+        if obj is None or d < 0 or isinstance(obj, (int, float, str, bool)):
+            return  # boxed primitives and strings come back as Python values: not restrictions
         key = RuntimeHelpers.GetHashCode(obj)
         if key in seen:
             return

@@ -216,7 +216,7 @@ class Replayer:
         ctx = self.emitter.program
         infos = System.Array[CSharpArgumentInfo]([
             CSharpArgumentInfo.Create(System.Enum.Parse(_t(CSharpArgumentInfoFlags), ", ".join(sorted(a.flags)) or "None"),
-                                      a.name) for a in spec.args])
+                                      a.name) for a in spec.args if a is not None])  # Convert has none
         k = spec.kind
         if k == "InvokeMember":
             targs = System.Array[Type]([self.resolve(n) for n in spec.type_args]) if spec.type_args else None

@@ -32,7 +32,7 @@ def run(args) -> int:
         items = [source_of(args)]
     hello, reports = compare(args.runtime, items, args.calls, timeout=args.timeout, out=args.out,
                              profile=args.profile)
-    bad = [r for r in reports if r["status"] == "disagree"]
+    bad = [r for r in reports if r["status"] in ("disagree", "error")]
     if args.json:
         print_json({"runtime": args.runtime, "runtime_version": hello.get("runtime_version"),
                     "agreement": min((r["agreement"] for r in reports if r["agreement"] is not None), default=None),
@@ -45,6 +45,6 @@ def run(args) -> int:
             rows.append([r["scenario"], r["calls"], "n/a" if r["agreement"] is None else f"{r['agreement']:.4f}",
                          "" if fd is None else f"call {fd['call']}: expected {fd['expected']}, got {fd['actual']}",
                          ", ".join(f"{k} {v['expected']}->{v['actual']}" for k, v in r["final_differences"].items())
-                         or ("" if r["status"] != "not_applicable" else f"not applicable: {r['reason']}")])
+                         or (f"{r['status'].replace('_', ' ')}: {r['reason']}" if r.get("reason") else "")])
         print(format_table(["scenario", "calls", "agreement", "first_divergence", "final differences / note"], rows))
     return 1 if bad else 0

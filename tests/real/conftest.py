@@ -56,7 +56,7 @@ class Batch:
                 from callsite.workload import load_workload
 
                 wl = load_workload(j["source"]["file"])
-                j["calls"] = wl.calls_per_cycle
+                j["calls"] = wl.default_calls
         self.jobs = {j["id"]: j for j in jobs}
         out = tmp_path_factory.mktemp(f"real-{runtime}") / "events.jsonl"
         self.hello, outcomes = host.run_batch(runtime, jobs, timeout=900, out=out)

@@ -96,9 +96,9 @@ def test_poly_sweep_agrees(batch, runtime, n):
 def test_focused_workload_agrees(batch, runtime, name):
     """Hand-made workloads aimed at one rule of the caches (tests/real/workloads/*.json).
 
-    l2_full_insert.json FAILS until the simulator models RuleCache.AddOrInsert on a full
-    cache: it writes the new rule at 64 of the same array and then Array.Copy shifts it into
-    65 too, so the rule that was at 64 is lost (CoreCLR source, RuleCache.cs; measured on
-    both runtimes).  Site s2 then binds where the simulator finds an L2 hit.
+    l2_full_insert.json: RuleCache.AddOrInsert on a full cache writes the new rule at 64 of
+    the same array and then Array.Copy shifts it into 65 too, so the rule that was at 64 is
+    lost (CoreCLR source, RuleCache.cs; measured on both runtimes).  Site s2 then binds
+    where a model without this would find an L2 hit.
     """
     _check(batch, runtime, f"file:{name}")

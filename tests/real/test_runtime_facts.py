@@ -118,7 +118,7 @@ def test_full_l2_insert_duplicates_the_new_rule(tmp_path, runtime):
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_simulator_l2_distinct_rules_match_runtime(batch, tmp_path, runtime):
-    """FAILS until the simulator models the duplicate insert of a full RuleCache (see above)."""
+    """The simulator models the duplicate insert of a full RuleCache (see above)."""
     o = _run(runtime, "poly-200", 1000, tmp_path)
     sim = simulate(get_scenario("poly-200"), runtime, 1000).to_dict()
     assert sim["rules_live"] == o.result["rules_live"]
