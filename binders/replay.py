@@ -38,6 +38,7 @@ from callsite.stats import SiteStats  # noqa: E402
 
 LEVELS = observe.LEVELS
 EXC_NONE, EXC_BINDER, EXC_OTHER = 0, 1, 2
+NEW = "<new>"  # shape item: the slot holds a Type, the invoker creates the instance
 
 _CLR = {
     "object": "System.Object", "void": "System.Void", "string": "System.String", "int": "System.Int32",
@@ -89,6 +90,7 @@ class Invokers:
         self.emitter = emitter
         self.resolve = resolve
         self._cache: dict = {}
+        self._create_instance = _t(Activator).GetMethod("CreateInstance", System.Array[Type]([_t(Type)]))
         self._func = Expression.GetFuncType(System.Array[Type]([
             _t(CallSite), _t(System.Array[System.Object]), _t(System.Int32)]))
 
@@ -128,13 +130,18 @@ class Invokers:
         target = Expression.Field(s, site_type.GetField("Target"))
         rules = Expression.Field(s, rules_fi)
         args = [s]
+        prologue = []
         for k, (p, kind) in enumerate(zip(params, shape)):
-            raw = Expression.ArrayIndex(slots_p, _int(k))
-            if kind is None:
-                e = raw
-            else:
-                e = self._parse_expr(kind, raw)
-            args.append(Expression.Convert(e, p.ParameterType))
+            slot = Expression.ArrayAccess(slots_p, System.Array[Expression]([_int(k)]))
+            if kind is not None:
+                # Make the value inside the runtime (a fresh box, a fresh instance) and write it
+                # back to its slot, so the caller sees the very object the site was given.
+                if kind == NEW:
+                    made = Expression.Call(self._create_instance, Expression.Convert(slot, _t(Type)))
+                else:
+                    made = self._parse_expr(kind, slot)
+                prologue.append(Expression.Assign(slot, made))
+            args.append(Expression.Convert(slot, p.ParameterType))
         call = Expression.Invoke(target, System.Array[Expression](args))
         void = _t(System.Void)
         last = Expression.ArrayAccess(slots_p, System.Array[Expression]([_int(len(params))]))
@@ -165,7 +172,7 @@ class Invokers:
                                     Expression.Assign(t0, target),
                                     Expression.Assign(r0, rules),
                                     Expression.Assign(b0, total),
-                                    Expression.Assign(exc, _int(0)),
+                                    Expression.Assign(exc, _int(0))] + prologue + [
                                     guarded,
                                     code]))
         lam = Expression.Lambda(self._func, body, System.Array[ParameterExpression]([site_p, slots_p]))
@@ -355,7 +362,7 @@ class _Run:
         if kind == "StaticType":
             return self.rp.resolve(v.type_name), None, False
         if kind == "NewObject":
-            return Activator.CreateInstance(self.rp.resolve(v.type_name)), None, True
+            return self.rp.resolve(v.type_name), NEW, True
         if kind == "Reused":
             o = self.reused.get(v.id)
             if o is None:
@@ -378,6 +385,7 @@ class _Run:
     def run(self) -> dict:
         rp = self.rp
         slots_by_arity: dict[int, object] = {}
+        site_types: dict[str, _SiteType] = {}
         start = time.perf_counter()
         self.heap_base = observe.full_gc()
         self.sample(0)
@@ -393,9 +401,10 @@ class _Run:
                     self.sample(call.index, window_calls, window_seconds)
                     window_calls, window_seconds = 0, 0.0
             name = call.site
-            site = self.site(name, call.iteration)
-            spec = self.wl.sites[name]
-            st = rp.site_type(spec.delegate)
+            site = self.static_sites.get(name) or self.site(name, call.iteration)
+            st = site_types.get(name)
+            if st is None:
+                st = site_types[name] = rp.site_type(self.wl.sites[name].delegate)
             n = len(call.args)
             slots = slots_by_arity.get(n)
             if slots is None:
