@@ -57,6 +57,12 @@ def _int(k: int):
     return Expression.Constant(System.Int32(k), _t(System.Int32))
 
 
+def _is_fresh(value) -> bool:
+    """A value made for one call (dropped by the program when its iteration ends)."""
+    from callsite.workload import Boxed, ComObject, NewObject
+    return isinstance(value, (Boxed, NewObject)) or (isinstance(value, ComObject) and value.id is None)
+
+
 class NotApplicable(Exception):
     """This workload cannot run faithfully on this runtime (reason in the message)."""
 
@@ -280,6 +286,7 @@ class _Run:
         self.last_site: dict[str, object] = {}     # last instance of each site (for final sizes)
         self.site_binder: dict[str, object] = {}
         self.reused: dict[str, object] = {}
+        self.rule_stale: dict[int, bool] = {}
         self.com_reused: dict[str, object] = {}
         self.com_fresh: list = []
         self.samples: list[dict] = []
@@ -473,6 +480,9 @@ class _Run:
             strong = sum(1 for c in consts if any(System.Object.ReferenceEquals(c, slots[k]) for k in restricted))
             if rules:
                 self.rule_info[observe.RuntimeHelpers.GetHashCode(rules[0])] = strong
+                # stale once its iteration ends: the rule restricts on an object the program drops
+                self.rule_stale[observe.RuntimeHelpers.GetHashCode(rules[0])] = any(
+                    _is_fresh(call.args[k]) for k in restricted)
             if weak or strong:
                 self.instance_rules += 1
             else:
@@ -556,12 +566,16 @@ class _Run:
         for r in l1 + l2:
             rules.add(r)
 
-        def dead(r):
-            return any(w.Target is None for w in observe.weak_references(r))
+        def stale(r):
+            # weak: the target died; strong: the rule alone keeps an object the program dropped
+            return (any(w.Target is None for w in observe.weak_references(r))
+                    or self.rule_stale.get(observe.RuntimeHelpers.GetHashCode(r), False))
         return {"rules_retained": len(rules),
                 "weak_handles_retained": sum(len(observe.weak_references(r)) for r in rules.items),
-                "dead_rules_l1": sum(1 for r in l1 if dead(r)),
-                "dead_rules_l2": sum(1 for r in l2 if dead(r))}
+                "strong_refs_retained": sum(self.rule_info.get(observe.RuntimeHelpers.GetHashCode(r), 0)
+                                            for r in rules.items),
+                "stale_rules_l1": sum(1 for r in l1 if stale(r)),
+                "stale_rules_l2": sum(1 for r in l2 if stale(r))}
 
     def result(self, seconds: float) -> dict:
         l1max = 10

@@ -5,7 +5,8 @@ chooses:
 
 * the value is null: an instance restriction on null (``arg == null``);
 * argument 0 of a static call (``IsStaticType``, InvokeMember/Invoke only):
-  an instance restriction on that ``Type`` object (stable, it never dies);
+  an instance restriction on that ``Type`` object (stable, it never dies;
+  Mono and CoreCLR compile it to a type token);
 * the argument info says dynamic (not ``UseCompileTimeType``) and the value
   is a COM object: an instance restriction (``IsDynamicallyTypedRuntimeProxy``);
   ``Binder.Convert`` passes no argument infos, so a converted COM object is
@@ -28,7 +29,7 @@ profile.
 from __future__ import annotations
 
 from callsite.profiles import RuntimeProfile
-from callsite.restrictions import COM, INSTANCE, TYPE, VALUE
+from callsite.restrictions import COM, INSTANCE, TYPE, TYPE_OBJECT, VALUE
 from callsite.rule import Rule
 from callsite.rulecache import RuleCache
 from callsite.workload import BinderSpec
@@ -57,7 +58,7 @@ class CSharpBinder:
         """(kind for a COM value, kind for other values, literal?) at one position."""
         spec, profile = self.spec, self.profile
         if pos == 0 and spec.static_call:
-            return INSTANCE, INSTANCE, False
+            return TYPE_OBJECT, TYPE_OBJECT, False
         com_receiver = (pos == 0 and profile.com_receiver == "com-binder"
                         and spec.kind in COM_BINDER_KINDS)
         if com_receiver:

@@ -16,9 +16,12 @@ per site:
   L1 holds and rebinds types it has seen because L2 evicted them: more than
   128 types, or just past 64 where the insert-at-64 policy evicts the newest
   rules in a cascade.
-* **dead-rule retention** (warning from 8 rules): rules whose WeakReference
-  targets are dead still occupy L1/L2 (and keep their delegates, closures and
-  WeakReference objects alive) until evicted.
+* **dead-rule retention** (warning from 8 rules): rules restricted to an
+  object the program has dropped can never match again but occupy L1/L2
+  until evicted, keeping their delegates and closures alive. Where the rule
+  holds a ``WeakReference`` (.NET Framework) the object itself is freed;
+  where it holds the object (Mono, CoreCLR: measured) the object, a COM RCW
+  for instance, stays alive with the rule.
 
 Thresholds: a pattern is flagged once it has repeated ``REPEATS`` times
 (three identity or repeat binds), and ``flagged_at`` is the call at which
@@ -144,15 +147,20 @@ def detect(result: Any, *, l1_capacity: int = 10, l2_capacity: int = 128,
                 evidence={"types_seen": types, "repeat_binds": type_repeats,
                           "l1_capacity": l1_capacity, "l2_capacity": l2_capacity},
                 **common))
-        dead = s.get("dead_rules_l1", 0) + s.get("dead_rules_l2", 0)
-        if dead:
+        l1_stale, l2_stale = s.get("stale_rules_l1", 0), s.get("stale_rules_l2", 0)
+        if l1_stale + l2_stale:
+            strong = s.get("strong_refs_retained", 0)
+            held = (f"they hold {strong} such objects strongly (the object is a constant of the rule), "
+                    "so the objects stay alive with the rules" if strong else
+                    "their WeakReferences read null, but the rules, closures and handles stay")
             findings.append(Finding(
-                kind="dead-rule-retention", severity="warning" if dead >= DEAD_RULES_WARNING else "info",
-                message=(f"site {s['name']}: {s.get('dead_rules_l1', 0)} L1 and {s.get('dead_rules_l2', 0)} L2 "
-                         "rules test WeakReferences whose objects are dead; they can never match again but "
-                         "keep their delegates, closures and WeakReference handles alive until evicted"),
+                kind="dead-rule-retention",
+                severity="warning" if l1_stale + l2_stale >= DEAD_RULES_WARNING else "info",
+                message=(f"site {s['name']}: {l1_stale} L1 and {l2_stale} L2 rules are restricted to objects the "
+                         f"program has dropped; they can never match again and stay cached until evicted; {held}"),
                 fix="remove the instance restriction (cast the argument to object); the caches then hold one live rule",
-                evidence={"dead_rules_l1": s.get("dead_rules_l1", 0), "dead_rules_l2": s.get("dead_rules_l2", 0)},
+                evidence={"stale_rules_l1": l1_stale, "stale_rules_l2": l2_stale,
+                          "strong_refs_retained": strong, "weak_handles_retained": s.get("weak_handles_retained", 0)},
                 **common))
     samples = d.get("samples") or []
     metric = "approx_bytes" if samples and "approx_bytes" in samples[0] else "managed_heap_bytes"

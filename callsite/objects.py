@@ -73,6 +73,13 @@ class ObjectSpace:
                 self.fixed_com.add(oid)
         return oid
 
+    def object_type_name(self, oid: int) -> str:
+        """For a Type object: the type it stands for; otherwise the object's own type."""
+        for key, fixed in self._fixed.items():
+            if fixed == oid:
+                return key[1] if key[0] == "type" else self.type_name(self.fixed_types[oid])
+        return "?"
+
     def is_fixed(self, oid: int) -> bool:
         return 0 < oid < self.fresh_base
 

@@ -28,6 +28,8 @@ class MemoryModel:
     rule_bytes: int = 256          # delegate (~64..112) + Closure (32) + object[] constants (~48) + boxes
     weak_reference_bytes: int = 24  # System.WeakReference: header 16 + one IntPtr handle
     gc_handle_bytes: int = 8       # one slot in the runtime's weak handle table
+    retained_object_bytes: int = 96  # an object kept alive only by a strong instance constant
+                                     # (on Mono a COM RCW is __ComObject + ComInteropProxy + TransparentProxy)
     site_bytes: int = 48           # CallSite<T>: header + Target + Rules + binder + match flag
     l1_array_bytes_per_rule: int = 8  # T[] element; plus a 24-byte array header per site
     l2_array_bytes_per_rule: int = 8  # RuleCache<T>._rules element
@@ -58,6 +60,14 @@ class RuntimeProfile:
     # Whether a dynamically typed COM argument gets an instance restriction
     # (BinderHelper.IsDynamicallyTypedRuntimeProxy).
     com_argument_instance: bool = True
+    # How a compiled rule holds the object of an instance restriction:
+    # "weak" (a WeakReference constant, .NET Framework's BindingRestrictions)
+    # or "strong" (the object itself as a constant: measured on Mono 6.8 and
+    # CoreCLR 3.1, tests/real/test_runtime_facts.py).
+    instance_reference: str = "strong"
+    # How the Type receiver of a static call is held: "token" (a type token,
+    # no object reference: Mono, CoreCLR) or "weak" (.NET Framework).
+    type_object_reference: str = "token"
     # Whether real COM objects (RCWs) exist on this runtime on Linux; the
     # simulator still models them, real replays say "not applicable".
     native_com_on_linux: bool = True
@@ -79,6 +89,8 @@ MONO = RuntimeProfile(
         "cache constants and update order (conformance suite, tests/real)",
         "binders never shared (new binder per Binder.X call)",
         "COM receiver of GetMember/InvokeMember is instance-restricted (no COM binder)",
+        "instance restrictions hold the object strongly; a static Type receiver is a type token",
+        "a full RuleCache inserts in place: the new rule lands at 64 and 65",
     ),
 )
 
@@ -91,6 +103,8 @@ CORECLR = RuntimeProfile(
     verified=(
         "cache constants and update order (conformance suite, tests/real)",
         "equivalent binders are one object",
+        "instance restrictions hold the object strongly; a static Type receiver is a type token",
+        "a full RuleCache inserts in place: the new rule lands at 64 and 65",
     ),
     unverified=(
         "COM behaviour: CoreCLR on Linux has no COM RCWs; modelled from Microsoft.CSharp sources",
@@ -102,6 +116,8 @@ NETFX = RuntimeProfile(
     description=".NET Framework 4.x on Windows, from sources only: the COM binder intercepts COM receivers",
     binder_dedup=False,
     com_receiver="com-binder",
+    instance_reference="weak",
+    type_object_reference="weak",
     native_com_on_linux=False,
     unverified=(
         "everything: .NET Framework cannot run here; built from the reference sources and the seed article",

@@ -4,9 +4,14 @@ A rule is reused only while its restrictions hold for the new arguments
 (``BindingRestrictions.cs``). The kinds:
 
 * **type**: ``TypeEqual(arg, T)``: any object of exactly that runtime type;
-* **instance**: ``(tmp = weakRef.Target) != null && arg == tmp``: that very
-  object, held through a ``WeakReference`` baked into the rule, so it fails
-  for every other object and forever once the object is collected;
+* **instance**: that very object, so it fails for every other object. How
+  the rule holds the object is runtime data (``RuntimeProfile``): .NET
+  Framework bakes in a ``WeakReference`` (``(tmp = wr.Target) != null &&
+  arg == tmp``, dead once the object is collected); Mono 6.8 and CoreCLR 3.1
+  bake in the object itself as a constant (measured), keeping it alive for
+  as long as the rule is cached;
+* **type object**: the instance restriction on the ``Type`` receiver of a
+  static call; Mono and CoreCLR compile it to a type token (no reference);
 * **null**: an instance restriction on null, compiled to ``arg == null``
   with no ``WeakReference``;
 * **value**: a literal constant (``CSharpArgumentInfoFlags.Constant``), an
@@ -29,6 +34,7 @@ TYPE = "T"
 INSTANCE = "I"
 VALUE = "V"
 COM = "C"  # expression restriction: Marshal.IsComObject(arg)
+TYPE_OBJECT = "R"  # instance restriction on a static call's Type receiver
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,6 @@ class Restriction:
 
     def guard(self) -> tuple[int, str, object]:
         raise NotImplementedError
-
-    @property
-    def weak_handles(self) -> int:
-        """How many WeakReference objects (and weak GC handles) the test holds."""
-        return 0
 
     def describe(self, param: str) -> str:
         raise NotImplementedError
@@ -77,12 +78,24 @@ class InstanceRestriction(Restriction):
     def guard(self):
         return (self.position, INSTANCE, self.object_id)
 
-    @property
-    def weak_handles(self) -> int:
-        return 1
+    def describe(self, param: str) -> str:
+        return f"{param} == (object #{self.object_id} {self.type_name})"
+
+
+@dataclass(frozen=True)
+class TypeObjectRestriction(Restriction):
+    """The ``Type`` receiver of a static call, compared by identity."""
+
+    object_id: int
+    type_name: str
+
+    kind = TYPE_OBJECT
+
+    def guard(self):
+        return (self.position, TYPE_OBJECT, self.object_id)
 
     def describe(self, param: str) -> str:
-        return f"{param} == WeakReference(#{self.object_id} {self.type_name}).Target"
+        return f"{param} == typeof({self.type_name.rsplit('.', 1)[-1]})"
 
 
 @dataclass(frozen=True)
@@ -144,10 +157,6 @@ class MergedRestriction:
             if p not in seen:
                 seen.append(p)
         return cls(tuple(seen))
-
-    @property
-    def weak_handles(self) -> int:
-        return sum(p.weak_handles for p in self.parts)
 
     def guards(self) -> tuple[tuple[int, str, object], ...]:
         return tuple(p.guard() for p in self.parts)

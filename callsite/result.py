@@ -21,6 +21,8 @@ class Sample:
     rules_live: int
     weak_handles_live: int
     weak_targets_dead: int
+    strong_instance_refs_live: int
+    stale_rules_live: int
     binders_live: int
     approx_bytes: int
 
@@ -45,6 +47,7 @@ class SimResult:
     rules_live: int
     weak_handles_live: int
     weak_targets_dead: int
+    strong_instance_refs_live: int
     approx_bytes: int
     binder_objects: int
     sites: list
@@ -65,7 +68,8 @@ class SimResult:
             "l2_hits": self.l2_hits, "l1_rules": self.l1_rules, "l2_rules": self.l2_rules,
             "rules_compiled": self.rules_compiled, "rules_live": self.rules_live,
             "weak_handles_live": self.weak_handles_live,
-            "weak_targets_dead": self.weak_targets_dead, "approx_bytes": self.approx_bytes,
+            "weak_targets_dead": self.weak_targets_dead,
+            "strong_instance_refs_live": self.strong_instance_refs_live, "approx_bytes": self.approx_bytes,
             "binder_objects": self.binder_objects, "sites": self.sites,
             "samples": [s.to_dict() for s in self.samples],
         }

@@ -10,9 +10,9 @@ the call's key for the rule's shape equals the rule's key. The readable
 
 from __future__ import annotations
 
-from callsite.restrictions import (COM, INSTANCE, TYPE, VALUE, ExpressionRestriction,
+from callsite.restrictions import (COM, INSTANCE, TYPE, TYPE_OBJECT, VALUE, ExpressionRestriction,
                                    InstanceRestriction, MergedRestriction, NullRestriction,
-                                   TypeRestriction, ValueRestriction)
+                                   TypeObjectRestriction, TypeRestriction, ValueRestriction)
 
 
 INSTANCE_IN: dict = {}
@@ -26,7 +26,7 @@ def _has_instance(shape: tuple) -> bool:
 class Rule:
     """One compiled rule (a ``T`` delegate in ``CallSite<T>``)."""
 
-    __slots__ = ("id", "shape", "key", "binder_id", "action", "throws", "weak_targets",
+    __slots__ = ("id", "shape", "key", "binder_id", "action", "throws", "instance_targets",
                  "type_signature", "space")
 
     def __init__(self, rule_id: int, shape: tuple, key: tuple, binder_id: int, action: str,
@@ -37,22 +37,23 @@ class Rule:
         self.binder_id = binder_id
         self.action = action
         self.throws = throws
-        # Objects referenced only through WeakReference constants (never null).
+        # Objects an instance restriction compares against (never null, never a
+        # static call's Type receiver): held weakly or strongly per profile.
         has = INSTANCE_IN.get(shape)
         if has is None:
             has = _has_instance(shape)
-        self.weak_targets: tuple = (tuple([k for (pos, kind), k in zip(shape, key)
-                                           if kind == INSTANCE and k != 0]) if has else ())
+        self.instance_targets: tuple = (tuple([k for (pos, kind), k in zip(shape, key)
+                                               if kind == INSTANCE and k != 0]) if has else ())
         self.type_signature = type_signature
         self.space = space
 
     @property
-    def weak_handles(self) -> int:
-        return len(self.weak_targets)
+    def instance_restricted(self) -> bool:
+        return bool(self.instance_targets)
 
     @property
-    def instance_restricted(self) -> bool:
-        return bool(self.weak_targets)
+    def type_objects(self) -> tuple:
+        return tuple(k for (pos, kind), k in zip(self.shape, self.key) if kind == TYPE_OBJECT)
 
     @property
     def restrictions(self) -> MergedRestriction:
@@ -64,6 +65,8 @@ class Rule:
             elif kind == INSTANCE:
                 parts.append(NullRestriction(pos) if k == 0 else
                              InstanceRestriction(pos, k, space.type_name(self.type_signature[pos])))
+            elif kind == TYPE_OBJECT:
+                parts.append(TypeObjectRestriction(pos, k, space.object_type_name(k)))
             elif kind == VALUE:
                 parts.append(ValueRestriction(pos, k, space.value_of(k)))
             elif kind == COM:

@@ -21,7 +21,7 @@ from callsite.errors import DlrsimError
 from callsite.objects import ObjectSpace
 from callsite.profiles import RuntimeProfile, get_profile
 from callsite.program import Program
-from callsite.restrictions import COM, INSTANCE, TYPE, VALUE
+from callsite.restrictions import COM, INSTANCE, TYPE, TYPE_OBJECT, VALUE
 from callsite.result import Sample, SimResult
 from callsite.site import BIND, L0, L1, L2, CallSite
 from callsite.stats import SiteStats
@@ -29,14 +29,14 @@ from callsite.workload import Workload, load_workload
 
 CHUNK = 1 << 16
 _GETTERS: dict[tuple, Callable] = {}
-_ARRAY_OF_KIND = {TYPE: 0, INSTANCE: 1, VALUE: 2, COM: 3}
+_ARRAY_OF_KIND = {TYPE: 0, INSTANCE: 1, TYPE_OBJECT: 1, VALUE: 2, COM: 3}
 
 
 def _getter(shape: tuple) -> Callable:
     """A compiled function that extracts a call's key for a rule shape."""
     g = _GETTERS.get(shape)
     if g is None:
-        names = {TYPE: "T", INSTANCE: "O", VALUE: "V", COM: "K"}
+        names = {TYPE: "T", INSTANCE: "O", TYPE_OBJECT: "O", VALUE: "V", COM: "K"}
         parts = []
         for pos, kind in shape:
             parts.append(f"{names[kind]}[{pos}]" if kind != COM else f"K[{pos}] == 1")
@@ -272,7 +272,7 @@ class Simulator:
                 st.repeat_binds += 1
                 if len(st.repeat_bind_calls) < st.EVIDENCE_KEPT:
                     st.repeat_bind_calls.append(ch.start + e)
-                if rule.weak_targets:
+                if rule.instance_targets:
                     fresh = self.space.fresh_base
                     fresh_positions = [pos for (pos, kind), k in zip(rule.shape, rule.key)
                                        if kind == INSTANCE and k >= fresh]
@@ -319,20 +319,46 @@ class Simulator:
         for b in binders.values():
             for r in b.cache.rules:
                 rules[r.id] = r
-        weak = sum(r.weak_handles for r in rules.values())
-        fixed = self.space.is_fixed
-        dead = sum(1 for r in rules.values() for o in r.weak_targets if not fixed(o))
+        counts = self._references(rules.values())
         mem = self.profile.memory
         site_count = len(self.static_sites)
         l1_slots = sum(site.l1_size for site in self.static_sites.values())
         l2_slots = sum(len(b.cache) for b in binders.values())
         nbytes = (len(rules) * mem.rule_bytes
-                  + weak * (mem.weak_reference_bytes + mem.gc_handle_bytes)
+                  + counts["weak"] * (mem.weak_reference_bytes + mem.gc_handle_bytes)
+                  + counts["strong_stale"] * mem.retained_object_bytes
                   + site_count * (mem.site_bytes + 24) + l1_slots * mem.l1_array_bytes_per_rule
                   + len(binders) * (mem.binder_bytes + 24) + l2_slots * mem.l2_array_bytes_per_rule)
         self.samples.append(Sample(call=call, binds=self.binds, rules_live=len(rules),
-                                   weak_handles_live=weak, weak_targets_dead=dead,
+                                   weak_handles_live=counts["weak"], weak_targets_dead=counts["weak_dead"],
+                                   strong_instance_refs_live=counts["strong"], stale_rules_live=counts["stale"],
                                    binders_live=len(binders), approx_bytes=nbytes))
+
+    def _references(self, rules) -> dict:
+        """What live rules hold, by the profile's reference kinds, after a forced GC.
+
+        An instance target is *stale* when the program no longer holds it (a
+        fresh object of a finished iteration): a weak reference to it reads
+        null, a strong one keeps it alive.
+        """
+        fixed = self.space.is_fixed
+        weak_instances = self.profile.instance_reference == "weak"
+        weak_types = self.profile.type_object_reference == "weak"
+        strong_types = self.profile.type_object_reference == "strong"
+        out = {"weak": 0, "weak_dead": 0, "strong": 0, "strong_stale": 0, "stale": 0}
+        for r in rules:
+            stale_targets = sum(1 for o in r.instance_targets if not fixed(o))
+            n = len(r.instance_targets)
+            types = len(r.type_objects) if (weak_types or strong_types) else 0
+            if weak_instances:
+                out["weak"] += n
+                out["weak_dead"] += stale_targets
+            else:
+                out["strong"] += n
+                out["strong_stale"] += stale_targets
+            out["weak" if weak_types else "strong"] += types
+            out["stale"] += 1 if stale_targets else 0
+        return out
 
     def _retention(self, s: int) -> dict:
         """What one site's caches still hold after the run and a forced GC."""
@@ -352,12 +378,14 @@ class Simulator:
         l2 = list(binder.cache.rules) if binder is not None else []
         rules = {r.id: r for r in l1 + l2}
 
-        def dead(r):
-            return any(not fixed(o) for o in r.weak_targets)
+        def stale(r):
+            return any(not fixed(o) for o in r.instance_targets)
+        counts = self._references(rules.values())
         return {"rules_retained": len(rules),
-                "weak_handles_retained": sum(r.weak_handles for r in rules.values()),
-                "dead_rules_l1": sum(1 for r in l1 if dead(r)),
-                "dead_rules_l2": sum(1 for r in l2 if dead(r))}
+                "weak_handles_retained": counts["weak"],
+                "strong_refs_retained": counts["strong"],
+                "stale_rules_l1": sum(1 for r in l1 if stale(r)),
+                "stale_rules_l2": sum(1 for r in l2 if stale(r))}
 
     def _final_cache_sizes(self) -> None:
         """L1/L2 sizes of each site's last instance (its binder's L2), at the end of the run."""
@@ -381,6 +409,7 @@ class Simulator:
             l2_rules=max((s["l2_rules"] for s in sites), default=0),
             rules_compiled=self.rule_count, rules_live=final.rules_live,
             weak_handles_live=final.weak_handles_live, weak_targets_dead=final.weak_targets_dead,
+            strong_instance_refs_live=final.strong_instance_refs_live,
             approx_bytes=final.approx_bytes, binder_objects=self.factory.created,
             sites=sites, samples=self.samples, levels=self.levels, site_stats=self.stats,
             program=self.program)

@@ -158,7 +158,7 @@ class BinderSpec:
     def equivalence_key(self) -> tuple:
         """What Microsoft.CSharp's ``IsEquivalentTo`` compares (BinderEquivalence)."""
         return (self.kind, self.name, self.flags, self.context,
-                tuple((a.flags, a.name) for a in self.args),
+                tuple(None if a is None else (a.flags, a.name) for a in self.args),
                 self.operation, self.type, self.explicit, self.type_args)
 
     @property
@@ -558,7 +558,9 @@ def _build(doc: Mapping, where: str) -> Workload:
         default_calls = _count(ctx, "default_calls", doc["default_calls"])
 
     binders = _apply_casts(ctx, binders, sites, script)
-    sites = {k: replace(s, delegate=_delegate(binders[s.binder])) for k, s in sites.items()}
+    literals = _literal_types(ctx, binders, sites, script)
+    sites = {k: replace(s, delegate=_delegate(binders[s.binder], literals.get(s.binder, {})))
+             for k, s in sites.items()}
     return Workload(name=name, binders=binders, sites=sites, script=script, description=description,
                     default_calls=default_calls, source=where)
 
@@ -587,10 +589,49 @@ def _apply_casts(ctx: _Ctx, binders: dict, sites: dict, script: list) -> dict:
     return out
 
 
-def _delegate(spec: BinderSpec) -> tuple:
+def _literal_types(ctx: _Ctx, binders: dict, sites: dict, script: list) -> dict:
+    """The static type of each literal (``Constant``) argument, per binder position.
+
+    The compiler types a literal's delegate parameter (``d.M(1)`` makes
+    ``Func<CallSite, object, int, object>``), so the binder's value test
+    compares values, not boxes. A literal's type is fixed at compile time.
+    """
+    out: dict[str, dict[int, str]] = {}
+    for i, it in enumerate(script):
+        for j, tpl in enumerate(it):
+            b = sites[tpl.site].binder
+            spec = binders[b]
+            for pos, a in enumerate(tpl.args):
+                info = spec.args[pos]
+                if info is None or not info.constant:
+                    continue
+                values = a.value.items if isinstance(a.value, Cycle) else (a.value,)
+                for v in values:
+                    t = v.type_name if isinstance(v, Boxed) else ("object" if isinstance(v, Null) else None)
+                    if t is None:
+                        raise ctx.fail(f"script[{i}][{j}].args[{pos}]",
+                                       "a Constant (literal) argument must be {box: ...} or null")
+                    seen = out.setdefault(b, {}).get(pos)
+                    if t == "object" or seen == t:
+                        out[b].setdefault(pos, t)
+                    elif seen in (None, "object"):
+                        out[b][pos] = t
+                    else:
+                        raise ctx.fail(f"script[{i}][{j}].args[{pos}]",
+                                       f"binder {b!r}: literal argument {pos} is {seen} in one call and {t} in "
+                                       "another; a literal's type is fixed at compile time")
+    return out
+
+
+def _delegate(spec: BinderSpec, literals: dict | None = None) -> tuple:
+    """The site's delegate parameter types (after CallSite) and return type."""
+    literals = literals or {}
     params = []
     for i, a in enumerate(spec.args):
-        params.append("System.Type" if (i == 0 and a is not None and a.is_static_type) else "object")
+        if i == 0 and a is not None and a.is_static_type:
+            params.append("System.Type")
+        else:
+            params.append(literals.get(i, "object"))
     if spec.kind in ("InvokeMember", "Invoke") and "ResultDiscarded" in spec.flags:
         ret = "void"
     elif spec.kind == "Convert":

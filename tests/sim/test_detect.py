@@ -46,10 +46,18 @@ def test_poly_within_l2_is_not_flagged():
     assert detect(simulate("poly-100", "mono", 1000)).findings == []
 
 
-def test_dead_rule_retention_counts_rules_for_dead_objects():
+def test_dead_rule_retention_counts_rules_for_dropped_objects():
+    # Mono/CoreCLR: the rules hold the dropped COM objects themselves (127 distinct
+    # rules in L1 and L2, whose 128 slots hold one rule twice).
     report = detect(simulate("com-arg-fresh", "mono", 500))
     dead = [f for f in report.findings if f.kind == "dead-rule-retention"][0]
-    assert dead.evidence == {"dead_rules_l1": 10, "dead_rules_l2": 128}
+    assert dead.evidence == {"stale_rules_l1": 10, "stale_rules_l2": 128,
+                             "strong_refs_retained": 127, "weak_handles_retained": 0}
+    assert "strongly" in dead.message
+    # .NET Framework: WeakReferences (one for the COM object, one for the Type receiver)
+    netfx = detect(simulate("com-arg-fresh", "netfx", 500))
+    dead = [f for f in netfx.findings if f.kind == "dead-rule-retention"][0]
+    assert dead.evidence["strong_refs_retained"] == 0 and dead.evidence["weak_handles_retained"] == 254
 
 
 def test_theil_sen_is_robust_to_an_outlier():
