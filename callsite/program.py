@@ -9,6 +9,7 @@ never reused, as object identity is in a real process.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,13 @@ class Program:
                 else:
                     self.o[pos, r] = oid
         self.any_fresh = bool(self.fresh.any() or any(c[4].any() for c in self.cycles))
+        # The inputs repeat (up to fresh object identities) every this many calls:
+        # a whole number of script cycles that is also a multiple of every
+        # value cycle's length (value cycles advance by iteration).
+        iters = self.cycle_iterations
+        for c in self.cycles:
+            iters = math.lcm(iters, len(c[2]))
+        self.input_period_calls = (iters // self.cycle_iterations) * self.cycle_calls
 
     def iteration_of(self, call_index: int) -> int:
         q, r = divmod(call_index, self.cycle_calls)

@@ -50,8 +50,9 @@ class Simulator:
 
     def __init__(self, workload: Workload, profile: RuntimeProfile, calls: int,
                  sample_every: int | None = None,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None, skip_repeats: bool = True) -> None:
         self.workload = workload
+        self.skip_repeats = skip_repeats
         self.profile = profile
         self.calls = calls
         self.space = ObjectSpace()
@@ -120,8 +121,13 @@ class Simulator:
             sample_calls.append(program.first_call_of_iteration(it))
             it += self.sample_every
         si = 0
-        for start in range(0, self.calls, CHUNK):
-            stop = min(self.calls, start + CHUNK)
+        period = program.input_period_calls
+        detect = self.skip_repeats and period <= 4 * CHUNK
+        seen: dict[tuple, tuple] = {}
+        size = period if detect else CHUNK
+        start = 0
+        while start < self.calls:
+            stop = min(self.calls, start + size)
             chunk_samples = []
             while si < len(sample_calls) and sample_calls[si] < stop:
                 chunk_samples.append(sample_calls[si])
@@ -129,8 +135,70 @@ class Simulator:
             self._run_chunk(program.chunk(start, stop), chunk_samples)
             if self.progress:
                 self.progress(stop - start)
+            start = stop
+            if detect and start < self.calls:
+                # Chunks end on input-period boundaries, so equal states mean the
+                # rest of the run repeats them: skip whole repeats.
+                skipped = self._skip_repeats(start, seen, sample_calls, si)
+                if skipped:
+                    start, si = skipped
+                    detect = False
+                    size = CHUNK
+                else:
+                    size = min(size * 2, max(period, (CHUNK // period) * period))
         self._take_sample(self.calls, final=True)
         return self._result()
+
+    def _state(self) -> tuple:
+        """Everything that decides future cache behaviour, by rule and binder identity."""
+        sites = tuple((s, site.target.id if site.target else 0, tuple(r.id for r in site.rules or ()))
+                      for s, site in sorted(self.static_sites.items()))
+        binders = {b.id: b for b in self.run_binders.values()}
+        for b in self.factory.cached:
+            binders[b.id] = b
+        caches = tuple((i, tuple(r.id for r in binders[i].cache.rules)) for i in sorted(binders))
+        return (self.rule_count, self.factory.created, self.factory.clears, sites, caches)
+
+    def _counters(self) -> list[tuple]:
+        return [(st.calls, st.l0_hits, st.l1_hits, st.l2_hits, st.instances) for st in self.stats]
+
+    def _skip_repeats(self, at: int, seen: dict, sample_calls: list[int], si: int):
+        """If the state at ``at`` was seen at an earlier period boundary, skip repeats.
+
+        Between two equal states no rule was bound (the rule counter is part of
+        the state) and the inputs repeat (both are input-period boundaries;
+        fresh objects can only differ where a type restriction ignores
+        identity), so every later repeat replays the same levels and counters.
+        The live rule set cannot change inside such a cycle (a rule that left
+        every cache could not come back without a bind), so memory samples in
+        the skipped calls equal the one at ``at``.
+        """
+        state = self._state()
+        before = seen.get(state)
+        if before is None:
+            if len(seen) > 256:
+                seen.clear()
+            seen[state] = (at, self._counters())
+            return None
+        c1, counters = before
+        delta = at - c1
+        repeats = (self.calls - at) // delta
+        if repeats < 1:
+            return None
+        end = at + repeats * delta
+        self.levels[at:end] = np.tile(self.levels[c1:at], repeats)
+        for st, (calls, l0, l1, l2, instances) in zip(self.stats, counters):
+            st.instances += repeats * (st.instances - instances)
+            st.calls += repeats * (st.calls - calls)
+            st.l0_hits += repeats * (st.l0_hits - l0)
+            st.l1_hits += repeats * (st.l1_hits - l1)
+            st.l2_hits += repeats * (st.l2_hits - l2)
+        while si < len(sample_calls) and sample_calls[si] < end:
+            self._take_sample(sample_calls[si])
+            si += 1
+        if self.progress:
+            self.progress(end - at)
+        return end, si
 
     def _run_chunk(self, ch, sample_calls: list[int]) -> None:
         self._ch = ch
@@ -200,9 +268,11 @@ class Simulator:
                                            for arrs in (ch.types, ch.objs, ch.values, ch.coms))
         if rows is not None:
             return rows[0][e], rows[1][e], rows[2][e], rows[3][e]
+        # Same shape as the dense rows: every position, so signatures compare equal.
         ch = self._ch
-        return (tuple(int(ch.types[p][e]) for p in range(arity)), tuple(int(ch.objs[p][e]) for p in range(arity)),
-                tuple(int(ch.values[p][e]) for p in range(arity)), tuple(int(ch.coms[p][e]) for p in range(arity)))
+        rng = range(self.program.positions)
+        return (tuple(int(ch.types[p][e]) for p in rng), tuple(int(ch.objs[p][e]) for p in rng),
+                tuple(int(ch.values[p][e]) for p in rng), tuple(int(ch.coms[p][e]) for p in rng))
 
     def _next_miss(self, arrays, idx: np.ndarray, start: int, s: int) -> int:
         """Index into ``idx`` of the first call that fails the site's L0 test."""
@@ -417,8 +487,12 @@ class Simulator:
 
 def simulate(workload: "Workload | str | dict", profile: "str | RuntimeProfile" = "mono",
              calls: int | None = None, *, sample_every: int | None = None,
-             progress: Callable[[int], None] | None = None) -> SimResult:
-    """Simulate ``calls`` calls of a workload (file, mapping, Workload or scenario name)."""
+             progress: Callable[[int], None] | None = None, skip_repeats: bool = True) -> SimResult:
+    """Simulate ``calls`` calls of a workload (file, mapping, Workload or scenario name).
+
+    ``skip_repeats=False`` turns off the exact shortcut that replays a repeating
+    cache state instead of simulating it again (for checking that shortcut).
+    """
     if isinstance(workload, str) and not workload.endswith((".json", ".yaml", ".yml")):
         from callsite.scenarios import get_scenario
         wl = get_scenario(workload)
@@ -430,4 +504,4 @@ def simulate(workload: "Workload | str | dict", profile: "str | RuntimeProfile" 
         raise DlrsimError(f"--calls must be a non-negative whole number, got {n!r}")
     if sample_every is not None and sample_every < 1:
         raise DlrsimError("sample interval must be at least 1 iteration")
-    return Simulator(wl, prof, n, sample_every, progress).run()
+    return Simulator(wl, prof, n, sample_every, progress, skip_repeats).run()

@@ -60,3 +60,27 @@ def test_single_type_workload_binds_once(kind, fresh, calls, profile):
            "body": [{"site": "s", "args": [{"static": "GC"}, value]}]}
     r = simulate(doc, profile, calls)
     assert r.binds == 1 and r.l0_hits == calls - 1
+
+
+def _no_com(seed):
+    return random_workload(seed, com=False, calls=60)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=seeds, profile=profiles, calls=st.integers(100, 5000))
+def test_skipping_repeated_states_changes_nothing(seed, profile, calls):
+    """The repeat shortcut gives the same levels, counters and samples as a full run."""
+    doc = _no_com(seed)
+    fast = simulate(doc, profile, calls)
+    slow = simulate(doc, profile, calls, skip_repeats=False)
+    assert fast.level_names == slow.level_names
+    assert fast.to_dict() == slow.to_dict()
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 300), profile=st.sampled_from(["mono", "coreclr"]))
+def test_poly_with_skipping_matches_reference(n, profile):
+    from callsite.scenarios import get_scenario
+    wl = get_scenario(f"poly-{n}")
+    calls = 4 * n + 37
+    assert simulate(wl, profile, calls).level_names == reference_levels(wl, profile, calls)
