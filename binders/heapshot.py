@@ -304,6 +304,26 @@ def profiler_hook(output_path: str | os.PathLike, options: str = DEFAULT_OPTIONS
     return hook
 
 
+ENV_OUTPUT = "DLRSIM_HEAPSHOT"
+
+
+def env_hook(libmono: str) -> None:
+    """``before_init`` for worker processes: load the profiler if ``DLRSIM_HEAPSHOT`` names a file."""
+    path = os.environ.get(ENV_OUTPUT)
+    if path:
+        load_log_profiler(path, libmono=libmono)
+
+
+def shot(name: str) -> int | None:
+    """Take a heap shot at ``name`` when this process has the profiler loaded; otherwise nothing.
+
+    Lets a replay mark its points unconditionally at no cost when snapshots are off.
+    """
+    if _session is None:
+        return None
+    return _session.take(name)
+
+
 def session() -> HeapshotSession | None:
     """The profiler session of this process, if :func:`load_log_profiler` ran."""
     return _session

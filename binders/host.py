@@ -73,7 +73,8 @@ def _read_events(path: Path) -> list[dict]:
 
 
 def run_batch(runtime: str, jobs: list[dict], *, timeout: float | None = None,
-              out: str | Path | None = None, raise_on_error: bool = True) -> tuple[dict, list[JobOutcome]]:
+              out: str | Path | None = None, raise_on_error: bool = True,
+              env: dict | None = None) -> tuple[dict, list[JobOutcome]]:
     """Replay ``jobs`` in one worker process for ``runtime``.
 
     Returns (hello event, outcomes in job order).  ``timeout`` applies to each
@@ -97,7 +98,8 @@ def run_batch(runtime: str, jobs: list[dict], *, timeout: float | None = None,
     cmd = [sys.executable, "-m", "binders.worker", runtime, str(jobs_file), str(out)]
     stderr_file = out.with_suffix(".stderr")
     with open(stderr_file, "w") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=_env(), cwd=str(REPO),
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=dict(_env(), **(env or {})),
+                                cwd=str(REPO),
                                 start_new_session=True)
         timed_out = False
         # The timeout is per run: it restarts whenever the worker starts a job.

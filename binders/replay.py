@@ -32,7 +32,7 @@ from System.Runtime.CompilerServices import CallSite, ConditionalWeakTable  # no
 from Microsoft.CSharp.RuntimeBinder import (  # noqa: E402
     Binder, CSharpArgumentInfo, CSharpArgumentInfoFlags, CSharpBinderFlags, RuntimeBinderException)
 
-from binders import observe  # noqa: E402
+from binders import heapshot, observe  # noqa: E402
 from binders.clrhelpers import Emitter  # noqa: E402
 from callsite.stats import SiteStats  # noqa: E402
 
@@ -396,6 +396,10 @@ class _Run:
         start = time.perf_counter()
         self.heap_base = observe.full_gc()
         self.sample(0)
+        heapshot.shot(f"{self.wl.name}:before")
+        if heapshot.session() is not None:
+            heapshot.record_fields()
+        during = self.calls // 2 if heapshot.session() is not None else None
         cur_iter = 0
         pending_levels: list[str] = []
         window_calls, window_seconds = 0, 0.0
@@ -407,6 +411,9 @@ class _Run:
                 if cur_iter % self.sample_every == 0:
                     self.sample(call.index, window_calls, window_seconds)
                     window_calls, window_seconds = 0, 0.0
+                if during is not None and call.index >= during:
+                    heapshot.shot(f"{self.wl.name}:during")
+                    during = None
             name = call.site
             site = self.static_sites.get(name) or self.site(name, call.iteration)
             st = site_types.get(name)
@@ -453,7 +460,16 @@ class _Run:
         self.end_iteration(slots_by_arity)
         self.sample(self.calls, window_calls, window_seconds, final=True)
         seconds = time.perf_counter() - start
-        return self.result(seconds)
+        heapshot.shot(f"{self.wl.name}:after")
+        result = self.result(seconds)
+        if heapshot.session() is not None:
+            # "reset": the program drops its sites and binders, as a host resetting its scripts would
+            self.static_sites.clear()
+            self.run_binders.clear()
+            self.current = {}
+            self.last_site.clear()
+            heapshot.shot(f"{self.wl.name}:reset")
+        return result
 
     def account(self, call, name, site, st, level, slots, fresh) -> None:
         stats = self.stats[name]

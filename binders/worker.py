@@ -44,6 +44,8 @@ def main(argv: list[str]) -> int:
     module = runtimes.get(runtime_name)
     before_init = None
     hook = os.environ.get("DLRSIM_BEFORE_INIT")  # "module:function", e.g. a profiler loader
+    if not hook and os.environ.get("DLRSIM_HEAPSHOT"):
+        hook = "binders.heapshot:env_hook"
     if hook:
         import importlib
 

@@ -19,6 +19,9 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill a run that takes longer than this (default 900)")
     p.add_argument("--out", metavar="FILE.jsonl", help="stream events here (default: out/runs/...)")
     p.add_argument("--levels", action="store_true", help="include the per-call levels in --json output")
+    p.add_argument("--heapshots", metavar="FILE.mlpd",
+                   help="mono only: load the Mono log profiler and take heap shots named WORKLOAD:before, "
+                        ":during, :after and :reset (read them with `dlrsim heap`)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -41,7 +44,15 @@ def run(args) -> int:
     label, source = source_of(args)
     job = {"id": label, "source": source, "calls": args.calls, "sample_every": args.sample_every,
            "levels": True}
-    hello, (outcome,) = host.run_batch(args.runtime, [job], timeout=args.timeout, out=args.out)
+    env = None
+    if args.heapshots:
+        if args.runtime != "mono":
+            raise DlrsimError("--heapshots needs --runtime mono (the Mono log profiler)")
+        from pathlib import Path
+        target = Path(args.heapshots).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        env = {"DLRSIM_HEAPSHOT": str(target)}
+    hello, (outcome,) = host.run_batch(args.runtime, [job], timeout=args.timeout, out=args.out, env=env)
     if outcome.status == "not_applicable":
         if args.json:
             print_json({"workload": label, "runtime": args.runtime, "runtime_version": hello.get("runtime_version"),
