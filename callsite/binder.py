@@ -43,7 +43,8 @@ NULL_CLASS, COM_CLASS, OTHER_CLASS = 0, 1, 2
 class CSharpBinder:
     """One binder object: its spec, its identity and its L2 rule cache."""
 
-    __slots__ = ("id", "spec", "cache", "_plans", "_positions", "profile", "action")
+    __slots__ = ("id", "spec", "cache", "_plans", "_positions", "profile", "action", "type_guards",
+                 "_instance_positions")
 
     def __init__(self, binder_id: int, spec: BinderSpec, profile: RuntimeProfile) -> None:
         self.id = binder_id
@@ -51,6 +52,10 @@ class CSharpBinder:
         self.profile = profile
         self.cache = RuleCache(profile.l2_max_rules, profile.l2_insert_position, profile.l2_move_search)
         self._plans: dict[tuple, tuple] = {}
+        self._instance_positions: dict[tuple, tuple] = {}
+        # (position, type id) of every type guard this binder has compiled: the
+        # only way a rule can accept an object it was not bound for.
+        self.type_guards: set = set()
         self.action = _action(spec)
         self._positions = [self._position_rule(i, info) for i, info in enumerate(spec.args)]
 
@@ -85,10 +90,21 @@ class CSharpBinder:
             shape = self._plans[classes] = tuple(guards)
         return shape
 
+    def instance_positions(self, classes: tuple) -> tuple:
+        """Positions an instance restriction guards, for arguments of these classes."""
+        pos = self._instance_positions.get(classes)
+        if pos is None:
+            pos = self._instance_positions[classes] = tuple(
+                p for p, kind in self.plan(classes) if kind == INSTANCE and classes[p] != NULL_CLASS)
+        return pos
+
     def bind(self, rule_id: int, call_key, types: tuple, classes: tuple, space) -> Rule:
         """BindCore: compile a rule for these arguments and add it to L2."""
         shape = self.plan(classes)
         rule = Rule(rule_id, shape, call_key(shape), self.id, self.action, self.spec.throws, types, space)
+        for p, kind in shape:
+            if kind == TYPE:
+                self.type_guards.add((p, types[p]))
         self.cache.add_rule(rule)
         return rule
 

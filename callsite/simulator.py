@@ -329,9 +329,10 @@ class Simulator:
                 k = memo[shape] = (_GETTERS.get(shape) or _getter(shape))(T, O, V, K)
             return k
 
+        classes = tuple([NULL_CLASS if O[p] == 0 else (COM_CLASS if K[p] else OTHER_CLASS)
+                         for p in range(arity)])
+
         def bind():
-            classes = tuple([NULL_CLASS if O[p] == 0 else (COM_CLASS if K[p] else OTHER_CLASS)
-                             for p in range(arity)])
             self.rule_count += 1
             rule = site.binder.bind(self.rule_count, call_key, T, classes, self.space)
             self.binds += 1
@@ -358,6 +359,17 @@ class Simulator:
                 st.signatures.add(T)
             return rule
 
+        binder = site.binder
+        fresh = self.space.fresh_base
+        for p in binder.instance_positions(classes):
+            if O[p] >= fresh and (p, T[p]) not in binder.type_guards:
+                # A new object in an instance-restricted position: no cached rule
+                # can accept it (no rule names it, and no type guard of this binder
+                # admits its type there), so the scans would all fail: bind.
+                rule = bind()
+                site.target = rule
+                site.add_rule(rule)
+                return BIND
         lvl = site.call(call_key, bind)
         if lvl == L0:
             st.l0_hits += 1
