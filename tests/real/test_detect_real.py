@@ -51,3 +51,21 @@ def test_nothing_is_flagged_for_stable_sites_on_mono(mono_runs, scenario):
     report = detect(mono_runs[scenario], runtime="mono")
     assert report.findings == [], [(f.kind, f.message) for f in report.findings]
     assert report.exit_code == 0
+
+
+def test_demo_shows_simulator_and_mono_side_by_side():
+    """The README's main job: the flagship on the simulator and on real Mono."""
+    import json
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "callsite", "demo", "--calls", "60", "--json"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    rows = {(r["scenario"], r["runtime"].split()[0]): r for r in json.loads(p.stdout)}
+    for scenario, binds in (("com-arg-fresh", 60), ("com-arg-cast", 1)):
+        sim, mono = rows[(scenario, "sim")], rows[(scenario, "mono")]
+        assert sim["binds"] == mono["binds"] == binds
+        assert (sim["l1_rules"], sim["l2_rules"]) == (mono["l1_rules"], mono["l2_rules"])
+        assert sim["objects_held_by_rules"] == mono["objects_held_by_rules"]
+        assert mono["us_per_call"] > 0 and mono["heap_after_gc"] is not None
