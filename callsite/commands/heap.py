@@ -13,18 +13,9 @@ import argparse
 import os
 import sys
 
+from callsite.commands._common import positive
 from callsite.errors import DlrsimError
 from callsite.output import format_table, print_json
-
-
-def _count(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
-    return n
 
 
 _PARTIAL = {"on": False}
@@ -230,7 +221,7 @@ def register(subparsers) -> None:
 
     sp = sub.add_parser("summary", help="per-class object counts and bytes")
     snap_args(sp)
-    sp.add_argument("--top", type=_count, default=30, help="rows to show (default 30)")
+    sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
     sp.add_argument("--by", choices=["class", "namespace", "generation"], default="class")
     sp.add_argument("--reachable", action="store_true", help="count only objects reachable from roots")
     sp.set_defaults(func=cmd_summary)
@@ -239,7 +230,7 @@ def register(subparsers) -> None:
     sp.add_argument("before", metavar="BEFORE")
     sp.add_argument("after", metavar="AFTER")
     partial_arg(sp)
-    sp.add_argument("--top", type=_count, default=30, help="rows to show (default 30)")
+    sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
     sp.add_argument("--by", choices=["class", "namespace", "generation"], default="class")
     sp.add_argument("--reachable", action="store_true", help="count only objects reachable from roots")
     sp.add_argument("--all", action="store_true", help="also list unchanged groups")
@@ -248,7 +239,7 @@ def register(subparsers) -> None:
 
     sp = sub.add_parser("dominators", help="objects retaining the most memory (dominator tree)")
     snap_args(sp)
-    sp.add_argument("--top", type=_count, default=20, help="objects to show (default 20)")
+    sp.add_argument("--top", type=positive, default=20, help="objects to show (default 20)")
     sp.add_argument("--algorithm", choices=["lt", "iterative"], default="lt",
                     help="Lengauer-Tarjan (default) or the iterative Cooper-Harvey-Kennedy algorithm")
     sp.set_defaults(func=cmd_dominators)
@@ -257,7 +248,7 @@ def register(subparsers) -> None:
     snap_args(sp)
     sp.add_argument("--class", dest="cls", required=True, metavar="PATTERN",
                     help="class name, short name, substring, or glob with * and ?")
-    sp.add_argument("--max", type=_count, default=5, help="paths (or groups) to show (default 5)")
+    sp.add_argument("--max", type=positive, default=5, help="paths (or groups) to show (default 5)")
     sp.add_argument("--group", action="store_true",
                     help="group the paths of all matching objects by shape and count them")
     sp.set_defaults(func=cmd_paths)
