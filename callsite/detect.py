@@ -111,8 +111,8 @@ def detect(result: Any, *, l1_capacity: int = 10, l2_capacity: int = 128,
             findings.append(Finding(
                 kind="identity-churn", severity="error",
                 message=(f"site {s['name']} ({s.get('operation', '')}) rebinds on {identity} of {s['calls']} calls: "
-                         f"{args} is instance-restricted (a WeakReference to one object, a COM object or "
-                         f"proxy passed as dynamic), so every new object misses L0, L1 and L2"),
+                         f"{args} is instance-restricted (the rule accepts only the one object it was bound for: "
+                         f"a COM object or proxy passed as dynamic), so every new object misses L0, L1 and L2"),
                 fix=(f"cast {args} to object at the call (e.g. Marshal.FinalReleaseComObject((object)com)); "
                      "the binder then restricts on the type and binds once"),
                 flagged_at=_nth(s.get("identity_bind_calls", []), REPEATS), positions=positions,
