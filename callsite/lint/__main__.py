@@ -1,30 +1,18 @@
-"""``python -m callsite.lint``: the same as ``dlrsim lint`` without loading the other commands.
+"""``python -m callsite.lint``: the same as ``dlrsim lint``.
 
-CI jobs that only lint start faster this way (the full CLI imports the
-simulator's dependencies).
+The CLI imports each command's heavy dependencies only when that command
+runs, so this starts as fast as a lint-only entry point would.
 """
 
 from __future__ import annotations
 
 import sys
 
-from callsite.cli import _Parser
-from callsite.commands import lint as lint_command
-from callsite.errors import DlrsimError
+from callsite.cli import main as cli_main
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="dlrsim")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    lint_command.register(sub)
-    args = parser.parse_args(["lint", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args) or 0)
-    except DlrsimError as exc:
-        sys.stderr.write(f"dlrsim lint: error: {exc}\n")
-        return exc.exit_code
-    except BrokenPipeError:
-        return 0
+    return cli_main(["lint", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
