@@ -85,3 +85,17 @@ def test_bad_arguments_give_one_line_and_exit_2(args, needle):
     p = dlrsim(*args)
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1 and needle in p.stderr
+
+
+def test_detect_exit_codes_and_python_memory():
+    leaky = dlrsim("detect", "--scenario", "com-arg-fresh", "--calls", "300", "--json")
+    assert leaky.returncode == 1
+    d = json.loads(leaky.stdout)
+    assert {f["kind"] for f in d["findings"]} >= {"identity-churn", "dead-rule-retention"}
+    assert d["memory"]["verdict"] in ("bounded", "growing", "flat")
+    quiet = dlrsim("detect", "--scenario", "com-arg-cast", "--calls", "300", "--python-memory", "--json")
+    assert quiet.returncode == 0
+    q = json.loads(quiet.stdout)
+    assert q["findings"] == []
+    pm = q["python_memory"]
+    assert pm["traced_bytes_peak"] > 0 and "Rule" in pm["model_objects_alive_after_run"]
