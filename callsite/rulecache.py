@@ -68,6 +68,14 @@ class RuleCache:
             self._forget(old)
         return evicted
 
+    def replace_back(self, back: list[Rule]) -> None:
+        """Set the slots from InsertPosition on (a bulk of inserts applied at once)."""
+        for old in self.rules[self.insert_position:]:
+            self._forget(old)
+        self.rules[self.insert_position:] = back
+        for rule in back:
+            self._index.setdefault(rule.shape, {}).setdefault(rule.key, []).append(rule)
+
     def _forget(self, rule: Rule) -> None:
         """Drop one occurrence of ``rule`` from the index (a rule can sit in two slots)."""
         bucket = self._index[rule.shape]

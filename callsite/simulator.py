@@ -23,6 +23,7 @@ from callsite.profiles import RuntimeProfile, get_profile
 from callsite.program import Program
 from callsite.restrictions import COM, INSTANCE, TYPE, TYPE_OBJECT, VALUE
 from callsite.result import Sample, SimResult
+from callsite.rule import Rule
 from callsite.site import BIND, L0, L1, L2, CallSite
 from callsite.stats import SiteStats
 from callsite.workload import Workload, load_workload
@@ -50,9 +51,9 @@ class Simulator:
 
     def __init__(self, workload: Workload, profile: RuntimeProfile, calls: int,
                  sample_every: int | None = None,
-                 progress: Callable[[int], None] | None = None, skip_repeats: bool = True) -> None:
+                 progress: Callable[[int], None] | None = None, shortcuts: bool = True) -> None:
         self.workload = workload
-        self.skip_repeats = skip_repeats
+        self.shortcuts = shortcuts
         self.profile = profile
         self.calls = calls
         self.space = ObjectSpace()
@@ -122,7 +123,7 @@ class Simulator:
             it += self.sample_every
         si = 0
         period = program.input_period_calls
-        detect = self.skip_repeats and period <= 4 * CHUNK
+        detect = self.shortcuts and period <= 4 * CHUNK
         seen: dict[tuple, tuple] = {}
         size = period if detect else CHUNK
         start = 0
@@ -139,7 +140,7 @@ class Simulator:
             if detect and start < self.calls:
                 # Chunks end on input-period boundaries, so equal states mean the
                 # rest of the run repeats them: skip whole repeats.
-                skipped = self._skip_repeats(start, seen, sample_calls, si)
+                skipped = self._shortcuts(start, seen, sample_calls, si)
                 if skipped:
                     start, si = skipped
                     detect = False
@@ -162,7 +163,7 @@ class Simulator:
     def _counters(self) -> list[tuple]:
         return [(st.calls, st.l0_hits, st.l1_hits, st.l2_hits, st.instances) for st in self.stats]
 
-    def _skip_repeats(self, at: int, seen: dict, sample_calls: list[int], si: int):
+    def _shortcuts(self, at: int, seen: dict, sample_calls: list[int], si: int):
         """If the state at ``at`` was seen at an earlier period boundary, skip repeats.
 
         Between two equal states no rule was bound (the rule counter is part of
@@ -248,7 +249,11 @@ class Simulator:
             levels[ch.start + e] = lvl
             ptr[s] = m + 1
             idx = idx_of[s]
-            m2 = self._next_miss(arrays, idx, m + 1, s)
+            if lvl == BIND and self.shortcuts:
+                # Other events (sites, samples) must not fall inside a bulk run.
+                limit = heap[0][0] if heap else len(sites)
+                ptr[s] += self._bulk_binds(s, idx, m + 1, limit)
+            m2 = self._next_miss(arrays, idx, ptr[s], s)
             if m2 < len(idx):
                 heapq.heappush(heap, (int(idx[m2]), 1, s, m2))
             else:
@@ -256,6 +261,102 @@ class Simulator:
                 st.l0_hits += rest
                 st.calls += rest
                 ptr[s] = len(idx)
+
+    def _bulk_binds(self, s: int, idx: np.ndarray, start: int, limit: int) -> int:
+        """Apply a run of certain binds at a steady-state site at once; returns how many.
+
+        A call whose instance-restricted argument is a new object binds (see
+        ``_process``). Once L1 and L2 are full, k binds in a row leave L1 as the
+        last 10 rules and L2's back half as ``[r_k, r_k, r_k-1, ...]`` (the
+        in-place insert), so only the rules that can still be cached are
+        created; the others are counted, as compiled and dropped. The run stops
+        at the first call that is not a certain bind with the same argument
+        classes, at another site's call, or at a sample.
+        """
+        site = self.static_sites.get(s)
+        binder = site.binder if site is not None else None
+        cache = binder.cache if binder is not None else None
+        if (cache is None or site.l1_size < site.max_rules or len(cache) < cache.max_rules
+                or self.profile.l2_insert_position + 2 > cache.max_rules):
+            return 0
+        n_idx = len(idx)
+        if start >= n_idx or idx[start] >= limit:
+            return 0
+        if self._lists is None:
+            self._scalar = 65
+            self._call_data(int(idx[start]), 0)
+        rowsT, rowsO, rowsV, rowsK = self._lists
+        arity = self.program.arity[s]
+        first = int(idx[start])
+        O0, K0 = rowsO[first], rowsK[first]
+        classes = tuple([NULL_CLASS if O0[p] == 0 else (COM_CLASS if K0[p] else OTHER_CLASS)
+                         for p in range(arity)])
+        inst = binder.instance_positions(classes)
+        if not inst:
+            return 0
+        shape = binder.plan(classes)
+        type_positions = [p for p, kind in shape if kind == TYPE]
+        fresh = self.space.fresh_base
+        guards = binder.type_guards
+        st = self.stats[s]
+        levels = self.levels
+        base = self._ch.start
+        n = 0
+        calls: list[int] = []
+        j = start
+        while j < n_idx:
+            e = int(idx[j])
+            if e >= limit:
+                break
+            T, O, K = rowsT[e], rowsO[e], rowsK[e]
+            if tuple([NULL_CLASS if O[p] == 0 else (COM_CLASS if K[p] else OTHER_CLASS)
+                      for p in range(arity)]) != classes:
+                break
+            if not any(O[p] >= fresh and (p, T[p]) not in guards for p in inst):
+                break
+            g = base + e
+            for p in type_positions:
+                guards.add((p, T[p]))
+            if T in st.signatures:
+                st.repeat_binds += 1
+                if len(st.repeat_bind_calls) < st.EVIDENCE_KEPT:
+                    st.repeat_bind_calls.append(g)
+                positions = [p for p in inst if O[p] >= fresh]
+                st.identity_binds += 1
+                if len(st.identity_bind_calls) < st.EVIDENCE_KEPT:
+                    st.identity_bind_calls.append(g)
+                counts = st.identity_positions
+                for p in positions:
+                    counts[p] = counts.get(p, 0) + 1
+            else:
+                st.type_binds += 1
+                st.signatures.add(T)
+            levels[g] = BIND
+            calls.append(e)
+            n += 1
+            j += 1
+        if n == 0:
+            return 0
+        st.calls += n
+        st.binds += n
+        # Rules that can still be cached: the last 63 (L2's back half) cover L1's 10.
+        getter = _GETTERS.get(shape) or _getter(shape)
+        keep = calls[-63:]
+        first_id = self.rule_count + n - len(keep) + 1
+        rules = [Rule(first_id + i, shape, getter(rowsT[e], rowsO[e], rowsV[e], rowsK[e]), binder.id,
+                      binder.action, binder.spec.throws, rowsT[e], self.space)
+                 for i, e in enumerate(keep)]
+        self.rule_count += n
+        self.binds += n
+        newest = rules[::-1]
+        ins = cache.insert_position
+        old_back = cache.rules[ins:]
+        # k inserts into a full cache: [r_k, r_k, r_k-1, ..., r_1, b_1, ..., b_(63-k)]
+        back = [newest[0]] + newest + old_back[1:len(old_back) - len(newest)]
+        cache.replace_back(back[: len(old_back)])
+        site.rules = (newest + site.rules)[: site.max_rules]
+        site.target = newest[0]
+        return n
 
     def _call_data(self, e: int, arity: int) -> tuple:
         rows = self._lists
@@ -499,11 +600,12 @@ class Simulator:
 
 def simulate(workload: "Workload | str | dict", profile: "str | RuntimeProfile" = "mono",
              calls: int | None = None, *, sample_every: int | None = None,
-             progress: Callable[[int], None] | None = None, skip_repeats: bool = True) -> SimResult:
+             progress: Callable[[int], None] | None = None, shortcuts: bool = True) -> SimResult:
     """Simulate ``calls`` calls of a workload (file, mapping, Workload or scenario name).
 
-    ``skip_repeats=False`` turns off the exact shortcut that replays a repeating
-    cache state instead of simulating it again (for checking that shortcut).
+    ``shortcuts=False`` turns off the two exact shortcuts (replaying a repeating
+    cache state, and applying a run of certain binds at once) so every call
+    goes through the update path: for checking them.
     """
     if isinstance(workload, str) and not workload.endswith((".json", ".yaml", ".yml")):
         from callsite.scenarios import get_scenario
@@ -516,4 +618,4 @@ def simulate(workload: "Workload | str | dict", profile: "str | RuntimeProfile" 
         raise DlrsimError(f"--calls must be a non-negative whole number, got {n!r}")
     if sample_every is not None and sample_every < 1:
         raise DlrsimError("sample interval must be at least 1 iteration")
-    return Simulator(wl, prof, n, sample_every, progress, skip_repeats).run()
+    return Simulator(wl, prof, n, sample_every, progress, shortcuts).run()

@@ -72,7 +72,7 @@ def test_skipping_repeated_states_changes_nothing(seed, profile, calls):
     """The repeat shortcut gives the same levels, counters and samples as a full run."""
     doc = _no_com(seed)
     fast = simulate(doc, profile, calls)
-    slow = simulate(doc, profile, calls, skip_repeats=False)
+    slow = simulate(doc, profile, calls, shortcuts=False)
     assert fast.level_names == slow.level_names
     assert fast.to_dict() == slow.to_dict()
 

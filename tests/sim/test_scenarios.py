@@ -88,3 +88,25 @@ def test_vectorized_engine_matches_the_naive_reference(scenario, profile):
     wl = get_scenario(scenario)
     n = 1500
     assert simulate(wl, profile, n).level_names == reference_levels(wl, profile, n)
+
+
+@pytest.mark.parametrize("profile", ["mono", "coreclr", "netfx"])
+@pytest.mark.parametrize("pattern", [
+    # two sites sharing one binder, interleaved: bulk runs are cut by the other site's calls
+    [("a", {"com": "fresh"}), ("b", {"com": "fresh"}), ("a", {"com": "fresh"})],
+    # a fresh COM argument next to a type-restricted one, and a reused COM object now and then
+    [("a", {"com": "fresh"}), ("a", {"com": "fresh"}), ("a", {"com": "keep"}), ("b", {"box": "int"})],
+])
+def test_long_identity_churn_matches_the_naive_reference(profile, pattern):
+    """Runs of binds long enough to fill L1 and L2 (the simulator's bulk path) agree call by call."""
+    doc = {"binders": {"b": {"kind": "InvokeMember", "name": "KeepAlive", "flags": ["ResultDiscarded"],
+                             "args": [["UseCompileTimeType", "IsStaticType"], []]}},
+           "sites": {"a": {"binder": "b"}, "b": {"binder": "b"}},
+           "body": [{"site": site, "args": [{"static": "GC"}, value]} for site, value in pattern]}
+    from callsite import load_workload
+    wl = load_workload(doc)
+    n = 3000
+    r = simulate(wl, profile, n, sample_every=7)
+    assert r.level_names == reference_levels(wl, profile, n)
+    slow = simulate(wl, profile, n, sample_every=7, shortcuts=False)
+    assert r.to_dict() == slow.to_dict()
