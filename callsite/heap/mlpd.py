@@ -565,13 +565,13 @@ class _BufferReader:
                 o.class_names[ptr] = name
                 return g
             if mtype == MD_IMAGE:
-                if ext == 0 or ext == 2:  # load event carries name (and mvid in v16+)
+                if ext in (0, 2, 4):  # load and unload carry the name; the load also the mvid in v16+
                     _, g = self._string(g, "image name")
-                    if o.data_version >= 16:
+                    if o.data_version >= 16 and ext != 4:
                         _, g = self._string(g, "image mvid")
                 return g
             if mtype == MD_ASSEMBLY:
-                if ext == 0 or ext == 2:
+                if ext in (0, 2, 4):  # load and unload (an unloaded AppDomain) alike
                     if o.data_version >= 14:
                         g += 1
                     _, g = self._string(g, "assembly name")
