@@ -164,21 +164,21 @@ for rt in RUNTIMES:
     print(hello["runtime_version"], {n: round(real_bind_rate[rt, n], 3) for n in POINTS})
 
 # %%
-fig, ax = plt.subplots(figsize=(9, 4))
+fig, ax = plt.subplots(figsize=(10, 4))
 frac = {k: np.array([s[k] for s in sweep["mono"]]) for k in ("l0", "l1", "l2", "bind")}
-ax.stackplot(NS, frac["l0"], frac["l1"], frac["l2"], frac["bind"], labels=["L0", "L1", "L2", "bind"],
-             colors=["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728"], alpha=0.6)
+ax.stackplot(NS, frac["bind"], frac["l2"], frac["l1"], frac["l0"], labels=["bind", "L2", "L1", "L0"],
+             colors=["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c"], alpha=0.6)
 ns = np.array(NS, dtype=float)
 ax.plot(ns[ns > 128], (ns[ns > 128] - 64) / ns[ns > 128], "k--", lw=1, label="(N − 64) / N")
 for rt, marker in zip(RUNTIMES, ("o", "x")):
-    ax.plot(POINTS, [real_bind_rate[rt, n] for n in POINTS], marker, color="black", ls="",
-            label=f"bind rate, real {rt}")
+    ax.plot(POINTS, [real_bind_rate[rt, n] for n in POINTS], marker, color="black", ls="", mfc="none",
+            ms=8, label=f"bind rate, real {rt}")
 for x in (10, 64, 128):
     ax.axvline(x, color="grey", lw=0.8, ls=":")
 ax.set_xlabel("distinct types N at one site (round robin)")
 ax.set_ylabel("share of calls, steady state")
 ax.set_title("poly-N sweep: L1 holds 10, L2 128 slots; past 128 only the front 64 survive")
-ax.legend(loc="center right", fontsize=8)
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 plt.show()
 
 # %% [markdown]
