@@ -19,9 +19,13 @@ from pathlib import Path
 
 import pytest
 
-jupytext = pytest.importorskip("jupytext", reason="pip install -e '.[dev]' installs jupytext")
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+try:
+    import jupytext
+    import nbclient
+    import nbformat
+except ImportError as exc:  # an error, not a skip: ./setup.sh installs them (the dev extra)
+    raise ImportError(f"{exc}: run ./setup.sh (pip install -e '.[dev]' installs nbclient, nbformat, "
+                      "ipykernel and jupytext)") from None
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
