@@ -31,7 +31,8 @@ from binders.host import run_batch, source_for
 from callsite.heap import Snapshot, dominator_tree, path_summary, retention_paths
 
 CALLS = 150  # enough to fill L1 (10) and L2 (128 slots)
-work = Path(tempfile.mkdtemp(prefix="dlrsim-heap-"))
+work = Path(tempfile.gettempdir()) / "dlrsim-notebook-heap"  # reused: each run overwrites its shots
+work.mkdir(exist_ok=True)
 
 
 def short(name: str) -> str:
