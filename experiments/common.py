@@ -108,6 +108,7 @@ def summarize(result: dict, *, real: bool, runtime: str) -> dict:
         s.update({"heap_metric": "modelled bytes of live rules and what they hold",
                   "heap_series": _series(samples, "approx_bytes"), "heap_growth": result.get("approx_bytes"),
                   "us_per_call": None})
+    s["heap_growth_second_half"] = second_half_growth(s["heap_series"])
     s["verdict"] = verdict(result, runtime)
     return s
 
@@ -190,7 +191,7 @@ def document(module, *, calls: int, runtimes: tuple[str, ...], targets: dict, ex
 
 def finish(module, doc: dict, out_dir: Path | None = None, plot: bool = True) -> dict:
     """Write the JSON (and the plot) of one run; returns the document with its paths."""
-    stem = module.__name__.rsplit(".", 1)[-1]
+    stem = _module_name(module).rsplit(".", 1)[-1]
     path = write_result(stem, doc, out_dir)
     doc["json_path"] = str(path)
     if plot:
@@ -214,11 +215,25 @@ def run_one(module, *, calls: int | None = None, runtimes: tuple[str, ...] = RUN
     return finish(module, doc, out_dir, plot=plot)
 
 
+def _module_name(module) -> str:
+    spec = getattr(module, "__spec__", None)
+    return spec.name if spec is not None and spec.name else module.__name__
+
+
+def second_half_growth(series: list) -> int | None:
+    """Heap change over the second half of the samples: ~0 when the memory has levelled off."""
+    pts = [p for p in series if p[1] is not None]
+    if len(pts) < 3:
+        return None
+    return pts[-1][1] - pts[len(pts) // 2][1]
+
+
 def cli_main(module, argv: list[str] | None = None) -> int:
     """``python -m experiments.eN_...``: run it and print a short summary."""
     import argparse
 
-    p = argparse.ArgumentParser(prog=f"python -m {module.__name__}", description=module.TITLE)
+    name = _module_name(module)
+    p = argparse.ArgumentParser(prog=f"python -m {name}", description=module.TITLE)
     p.add_argument("--calls", type=int, default=module.DEFAULT_CALLS)
     p.add_argument("--runtime", action="append", choices=RUNTIMES)
     p.add_argument("--out", default=None, help="results folder (default experiments/results)")
@@ -227,7 +242,7 @@ def cli_main(module, argv: list[str] | None = None) -> int:
     rts = tuple(a.runtime or RUNTIMES)
     started = now()
     doc = run_one(module, calls=a.calls, runtimes=rts, out_dir=Path(a.out) if a.out else None,
-                  command=f"python -m {module.__name__} --calls {a.calls}" + "".join(f" --runtime {r}" for r in rts))
+                  command=f"python -m {name} --calls {a.calls}" + "".join(f" --runtime {r}" for r in rts))
     if a.json:
         print(json.dumps(doc, indent=1, default=str))
     else:

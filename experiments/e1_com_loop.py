@@ -93,6 +93,7 @@ def run(calls: int = DEFAULT_CALLS, runtimes=common.RUNTIMES, tick=None) -> dict
             "us_per_call": _median([s["us_per_call"] for s in samples[1:]]), "seconds": r["seconds"],
             "heap_metric": "managed heap after GC.Collect() (GC.GetTotalMemory(true)), bytes",
             "heap_series": heap, "heap_growth": r["heap_growth"],
+            "heap_growth_second_half": common.second_half_growth(heap),
             "com_live_series": [[s["call"], s["com_live"]] for s in samples],
             "com_live_before_gc_series": [[s["call"], s["com_live_before_gc"]] for s in samples],
             "com_live_end": samples[-1]["com_live"], "shim_counters": r["counters"],

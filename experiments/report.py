@@ -56,8 +56,9 @@ def _target_label(key: str, t: dict) -> str:
 def table(docs: list[dict]) -> str:
     """Experiments 1-7 (and the summary rows of 8): one row per target."""
     head = ("| # | experiment | target | calls | binds / 1000 calls | µs / call | L1 | L2 | rules live | "
-            "objects held by rules | managed heap after GC, growth | native COM live at end | detector |")
-    lines = [head, "|" + "---|" * 13]
+            "objects held by rules | heap after GC: growth, whole run | heap after GC: growth, 2nd half | "
+            "native COM live at end | detector |")
+    lines = [head, "|" + "---|" * 14]
     for d in docs:
         if d["experiment"] in ("poly-sweep", "unique-snippets"):
             continue
@@ -66,7 +67,7 @@ def table(docs: list[dict]) -> str:
             if t.get("not_applicable") or t.get("error"):
                 why = t.get("not_applicable") or t.get("error")
                 lines.append(f"| {d['number']} | {d['experiment']} | {label} | | not applicable: {why} "
-                             "| | | | | | | | |")
+                             "| | | | | | | | | |")
                 continue
             heap = _kb(t.get("heap_growth")) if t.get("kind") == "real" else (
                 f"{_kb(t.get('heap_growth'))} (modelled)" if t.get("heap_growth") is not None else "")
@@ -74,6 +75,7 @@ def table(docs: list[dict]) -> str:
                 str(d["number"]), d["experiment"], label, _num(t.get("calls")), _num(t.get("binds_per_1000"), 1),
                 _num(t.get("us_per_call"), 1), _num(t.get("l1_rules")), _num(t.get("l2_rules")),
                 _num(t.get("rules_live")), _num(t.get("objects_held_by_rules")), heap,
+                _kb(t.get("heap_growth_second_half")),
                 _num(t.get("com_live_end")), _det(t)]) + " |")
     return "\n".join(lines)
 
