@@ -116,7 +116,7 @@ def detect(result: Any, *, l1_capacity: int = 10, l2_capacity: int = 128,
                 fix=(f"cast {args} to object at the call (e.g. Marshal.FinalReleaseComObject((object)com)); "
                      "the binder then restricts on the type and binds once"),
                 flagged_at=_nth(s.get("identity_bind_calls", []), REPEATS), positions=positions,
-                restriction="instance (WeakReference)",
+                restriction="instance",
                 evidence={"identity_binds": identity, "types_seen": s.get("types_seen"),
                           "first_identity_binds": s.get("identity_bind_calls", [])[:REPEATS]},
                 **common))

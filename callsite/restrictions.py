@@ -68,7 +68,7 @@ class TypeRestriction(Restriction):
 
 @dataclass(frozen=True)
 class InstanceRestriction(Restriction):
-    """Object identity through a WeakReference (never used for null)."""
+    """Object identity (never used for null); how the rule holds the object is profile data."""
 
     object_id: int
     type_name: str
