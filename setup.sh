@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything dlrsim needs on Debian (run as root); safe to run again.
+# `./setup.sh --notebooks` also installs JupyterLab (the `notebooks` extra).
 # Prints each thing it installs. Steps: Debian packages (Mono, gcc, venv),
 # a .venv in the repository root with dlrsim installed editable, then the
 # native pieces (COM shim) that binders/ builds.
@@ -19,16 +20,20 @@ else
   echo "setup: Debian packages already installed (${APT_PACKAGES[*]})"
 fi
 
+EXTRAS=dev
+if [ "${1:-}" = "--notebooks" ]; then EXTRAS=dev,notebooks; fi
+
 PY=${DLRSIM_PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($PY --version)"
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import callsite, pythonnet, tree_sitter_c_sharp, pytest, hypothesis' 2>/dev/null \
-   || [ pyproject.toml -nt .venv/.dlrsim-installed ]; then
-  echo "setup: pip install -e .[dev] into .venv"
+if ! .venv/bin/python -c 'import callsite, pythonnet, tree_sitter_c_sharp, pytest, hypothesis, nbclient' 2>/dev/null \
+   || [ pyproject.toml -nt .venv/.dlrsim-installed ] \
+   || { [ "$EXTRAS" = dev,notebooks ] && [ ! -x .venv/bin/jupyter-lab ]; }; then
+  echo "setup: pip install -e .[$EXTRAS] into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q -e ".[$EXTRAS]"
   touch .venv/.dlrsim-installed
 else
   echo "setup: .venv already has dlrsim and its dependencies"
