@@ -122,7 +122,7 @@ def simulate_doc(doc: dict, profile: str, calls: int) -> dict:
 
 
 def real_batch(runtime: str, jobs: list[tuple[str, dict, int]], *, levels: bool = False,
-               timeout: float = 900.0, sample_every: int | None = None) -> dict[str, dict]:
+               timeout: float = 900.0, sample_every: int | None = None, env: dict | None = None) -> dict[str, dict]:
     """Replay several workload documents in one worker for ``runtime``.
 
     Returns job id -> the replay result dict, or ``{"not_applicable": reason}`` /
@@ -135,7 +135,7 @@ def real_batch(runtime: str, jobs: list[tuple[str, dict, int]], *, levels: bool 
     specs = [{"id": jid, "source": {"workload": doc}, "calls": calls, "sample_every": sample_every,
               "levels": levels} for jid, doc, calls in jobs]
     try:
-        hello, outcomes = host.run_batch(runtime, specs, timeout=timeout, raise_on_error=False)
+        hello, outcomes = host.run_batch(runtime, specs, timeout=timeout, raise_on_error=False, env=env)
     except RuntimeUnavailable as exc:
         return {jid: {"not_applicable": str(exc)} for jid, _, _ in jobs}
     out = {}
@@ -150,7 +150,7 @@ def real_batch(runtime: str, jobs: list[tuple[str, dict, int]], *, levels: bool 
 
 
 def workload_experiment(doc: dict, runtimes: tuple[str, ...], calls: int,
-                        tick: Callable[[str], None] | None = None) -> dict:
+                        tick: Callable[[str], None] | None = None, heapshots: bool = True) -> dict:
     """One workload on the simulator (each runtime's profile) and on each real runtime."""
     targets: dict[str, Any] = {}
     uses_com = '"com"' in json.dumps(doc)
@@ -169,9 +169,47 @@ def workload_experiment(doc: dict, runtimes: tuple[str, ...], calls: int,
             targets[rt] = dict(res, kind="real", calls=calls)
         else:
             targets[rt] = dict(summarize(res, real=True, runtime=rt), kind="real")
+        if rt == "mono" and heapshots and "binds" in targets[rt]:
+            targets[rt]["heap_evidence"] = heap_evidence(doc, calls)
         if tick:
             tick(rt)
     return targets
+
+
+DLR_CLASSES = ("Closure", "DynamicMethod", "System.__ComObject", "ComInteropProxy", "TransparentProxy",
+               "System.WeakReference", "RuleCache", "Action<", "Func<", "CallSite<", "CSharpInvokeMemberBinder",
+               "CSharpGetMemberBinder", "CallSiteBinder")
+
+
+def heap_evidence(doc: dict, calls: int) -> dict:
+    """A second Mono run of the same workload with heap shots (kept apart so timings stay clean):
+    per-class change ``before -> after`` (the run) and ``after -> reset`` (the program drops its
+    sites and binders), for the DLR's classes and the largest changes."""
+    from callsite.heap import Snapshot
+
+    out_dir = REPO / "out" / "experiments"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = (out_dir / f"{doc['name']}.mlpd").resolve()
+    if path.exists():
+        path.unlink()
+    res = real_batch("mono", [(doc["name"], doc, calls)], env={"DLRSIM_HEAPSHOT": str(path)})[doc["name"]]
+    if "binds" not in res:
+        return {"error": res.get("error") or res.get("not_applicable")}
+    try:
+        shots = {p: Snapshot.load(f"{path}@{doc['name']}:{p}") for p in ("before", "after", "reset")}
+    except Exception as exc:  # reported, not fatal
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+    def rows(new, old, top=8):
+        diffs = new.compare_to(old)
+        dlr = [d for d in diffs if d.count_diff and "Python.Runtime" not in d.key
+               and any(k in d.key for k in DLR_CLASSES)]
+        fmt = lambda d: {"class": d.key, "count_diff": d.count_diff, "bytes_diff": d.size_diff}  # noqa: E731
+        return {"dlr_classes": [fmt(d) for d in dlr[:16]], "largest": [fmt(d) for d in diffs[:top]],
+                "objects_diff": len(new) - len(old), "bytes_diff": new.total_size - old.total_size}
+    return {"file": str(path), "command": f"DLRSIM_HEAPSHOT={path.name} (a second run, {calls} calls)",
+            "binds": res["binds"], "run": rows(shots["after"], shots["before"]),
+            "reset": rows(shots["reset"], shots["after"])}
 
 
 def document(module, *, calls: int, runtimes: tuple[str, ...], targets: dict, extra: dict | None = None,

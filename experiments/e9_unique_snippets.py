@@ -287,9 +287,9 @@ def _e9_verdict(modes: dict, total: int) -> dict:
     if "reset" in modes and "reset+gc" in modes:
         a, b = modes["reset"], modes["reset+gc"]
         v["explicit_gc"] = (
-            f"the explicit GC leaves {b.get('loaded_at_end')} assemblies loaded against {a.get('loaded_at_end')} "
-            f"without it; heap after a final forced GC grew {b.get('heap_after_gc_growth')} B vs "
-            f"{a.get('heap_after_gc_growth')} B")
+            f"with the explicit GC {b.get('loaded_at_end')} snippet assemblies stay loaded, without it "
+            f"{a.get('loaded_at_end')}; managed heap after a final forced GC grew {b.get('heap_after_gc_growth')} B "
+            f"with it, {a.get('heap_after_gc_growth')} B without")
     return v
 
 

@@ -80,6 +80,38 @@ def table(docs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+HEAP_COLUMNS = (("rule delegates (Action<CallSite,…>)", lambda k: k.startswith("System.Action<System.Runtime.CompilerServices.CallSite") and not k.endswith("[]")),
+                ("Closure", lambda k: k == "System.Runtime.CompilerServices.Closure"),
+                ("DynamicMethod", lambda k: k.endswith("DynamicMethod")),
+                ("__ComObject", lambda k: k == "System.__ComObject"),
+                ("ComInteropProxy", lambda k: k.endswith("ComInteropProxy")),
+                ("WeakReference", lambda k: k == "System.WeakReference"),
+                ("binders", lambda k: "Binder" in k and "CSharp" in k),
+                ("CallSite<…>", lambda k: k.startswith("System.Runtime.CompilerServices.CallSite<")))
+
+
+def heap_table(docs: list[dict]) -> str:
+    """Mono heap shots (a second run of each workload): DLR objects before -> after the run."""
+    rows = []
+    for d in docs:
+        ev = (d.get("targets", {}).get("mono") or {}).get("heap_evidence")
+        if not ev or ev.get("error"):
+            continue
+        cells = []
+        for _, match in HEAP_COLUMNS:
+            hits = [r for r in ev["run"]["dlr_classes"] if match(r["class"])]
+            n = sum(r["count_diff"] for r in hits)
+            b = sum(r["bytes_diff"] for r in hits)
+            cells.append(f"{n:+d} ({b / 1024:+.1f} KiB)" if hits else "0")
+        rows.append(f"| {d['number']} {d['experiment']} | {ev['binds']:,} | " + " | ".join(cells) +
+                    f" | {ev['run']['bytes_diff'] / 1024:+,.0f} KiB |")
+    if not rows:
+        return ""
+    head = ("| experiment (Mono) | binds | " + " | ".join(c for c, _ in HEAP_COLUMNS) +
+            " | whole heap (incl. pythonnet) |")
+    return "\n".join([head, "|" + "---|" * (len(HEAP_COLUMNS) + 3)] + rows)
+
+
 def poly_table(doc: dict) -> str:
     keys = [k for k, t in doc["targets"].items() if t.get("sweep")]
     ns = doc["targets"][keys[0]]["ns"] if keys else []
@@ -161,6 +193,10 @@ def markdown(docs: list[dict] | None = None, folder: Path | None = None) -> str:
            "Linux has no COM interop. Simulator heap figures are modelled bytes of live rules and what they "
            "hold; real ones are `GC.GetTotalMemory(true)` after `GC.Collect()`, which also counts pythonnet's "
            "own caches.", ""]
+    ht = heap_table(docs)
+    if ht:
+        out += ["Heap shots on Mono (a second run of the same workload with the Mono log profiler, shots "
+                "`WORKLOAD:before` and `WORKLOAD:after`; change in live objects of the DLR's classes):", "", ht, ""]
     for d in docs:
         rel = Path(d.get("png_path") or Path(d["json_path"]).with_suffix(".png")).name
         out.append(f"**{d['number']}. {d['title']}** — `{d['command']}` "
