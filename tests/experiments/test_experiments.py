@@ -103,6 +103,10 @@ def test_e3_com_arg_binds_every_call_on_mono_and_holds_the_rcws(results):
     assert m["com_live_end"] == 0  # the native objects were released; only the RCWs stay
     assert "identity-churn" in m["verdict"]["kinds"]
     assert "not_applicable" in d["targets"]["coreclr"]
+    # the heap shots of the second run: every RCW a cached rule holds is a live __ComObject
+    ev = m["heap_evidence"]["run"]["dlr_classes"]
+    com = sum(r["count_diff"] for r in ev if r["class"] == "System.__ComObject")
+    assert com >= m["objects_held_by_rules"]
 
 
 def test_e4_cast_binds_once(results):
