@@ -80,7 +80,10 @@ def table(docs: list[dict]) -> str:
     return "\n".join(lines)
 
 
-HEAP_COLUMNS = (("rule delegates (Action<CallSite,…>)", lambda k: k.startswith("System.Action<System.Runtime.CompilerServices.CallSite") and not k.endswith("[]")),
+HEAP_COLUMNS = (("rule delegates (Action/Func<CallSite,…>)",
+                 lambda k: k.startswith(("System.Action<System.Runtime.CompilerServices.CallSite",
+                                         "System.Func<System.Runtime.CompilerServices.CallSite"))
+                 and not k.endswith("[]")),
                 ("Closure", lambda k: k == "System.Runtime.CompilerServices.Closure"),
                 ("DynamicMethod", lambda k: k.endswith("DynamicMethod")),
                 ("__ComObject", lambda k: k == "System.__ComObject"),
