@@ -249,6 +249,10 @@ class _BufferReader:
         self.time = time_base
         self.ptr_base = ptr_base
         self.obj_base = obj_base
+        # The same bases as int64 two's complement, for vectorized sums that wrap
+        # modulo 2**64 like the scalar path (a corrupt header can hold any value).
+        self._ptr64 = np.int64(ptr_base - (1 << 64) if ptr_base >= 1 << 63 else ptr_base)
+        self._obj64 = np.int64(obj_base - (1 << 64) if obj_base >= 1 << 63 else obj_base)
         self.starts, self.ends, self.uval, self.sval, self.bad = _tokenize(data)
         self.ntok = len(self.starts)
         self.lens1 = (self.ends == self.starts)
@@ -378,8 +382,8 @@ class _BufferReader:
         root_runs.clear()
         if self.bad[sl].any() or self.bad[sl + 1].any():
             raise _Corrupt(self._off(int(sl[0])), "varint longer than 10 bytes in heap root event")
-        slots = (self.sval[sl] + np.int64(self.ptr_base)).astype(np.uint64)
-        objs = (self.sval[sl + 1] + np.int64(self.obj_base)).astype(np.uint64) << np.uint64(3)
+        slots = (self.sval[sl] + self._ptr64).astype(np.uint64)
+        objs = (self.sval[sl + 1] + self._obj64).astype(np.uint64) << np.uint64(3)
         self.o.add_roots(slots, objs)
 
     # -- main loop -------------------------------------------------------
@@ -463,8 +467,8 @@ class _BufferReader:
             bad_t = int(fields.ravel()[np.argmax(self.bad[fields].ravel())])
             raise _Corrupt(self._off(bad_t), "varint longer than 10 bytes in heap object event")
         self.time += int(self.uval[ev + 1].sum(dtype=np.uint64))
-        addr = ((self.sval[ev + 2] + np.int64(self.obj_base)).astype(np.uint64) << np.uint64(3))
-        vt = (self.sval[ev + 3] + np.int64(self.ptr_base)).astype(np.uint64)
+        addr = ((self.sval[ev + 2] + self._obj64).astype(np.uint64) << np.uint64(3))
+        vt = (self.sval[ev + 3] + self._ptr64).astype(np.uint64)
         size = self.uval[ev + 4]
         if o.has_generation:
             gen = self.uval[ev + 5].astype(np.uint8)
@@ -478,7 +482,7 @@ class _BufferReader:
             ref_t = off_t + 1
             if self.bad[ref_t].any() or self.bad[off_t].any():
                 raise _Corrupt(self._off(int(ev[0])), "varint longer than 10 bytes in heap references")
-            dst = ((self.sval[ref_t] + np.int64(self.obj_base)).astype(np.uint64) << np.uint64(3))
+            dst = ((self.sval[ref_t] + self._obj64).astype(np.uint64) << np.uint64(3))
             # offsets are deltas from the previous reference's offset within each object
             deltas = self.uval[off_t]
             cs = np.cumsum(deltas, dtype=np.uint64)
@@ -539,8 +543,8 @@ class _BufferReader:
                     sl = np.arange(f + 1, end, 2)
                     if self.bad[f + 1:end].any():
                         raise _Corrupt(self._off(t), "varint longer than 10 bytes in heap root event")
-                    slots = (self.sval[sl] + np.int64(self.ptr_base)).astype(np.uint64)
-                    objs = (self.sval[sl + 1] + np.int64(self.obj_base)).astype(np.uint64) << np.uint64(3)
+                    slots = (self.sval[sl] + self._ptr64).astype(np.uint64)
+                    objs = (self.sval[sl + 1] + self._obj64).astype(np.uint64) << np.uint64(3)
                     o.add_roots(slots, objs)
                 return end
             if ext == HEAP_ROOT_REGISTER:
