@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from callsite.output import format_table, print_json
-from callsite.scenarios import get_scenario, names, scenario_document
 
 
 def register(sub) -> None:
@@ -18,6 +17,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from callsite.scenarios import get_scenario, names, scenario_document
+
     if args.show:
         doc = scenario_document(args.show)
         print(json.dumps(doc, indent=2))

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -220,6 +219,7 @@ def run(paths: Sequence[str], enabled: set[str], jobs: int = 1, quick: bool = Fa
             i = sizes.index(min(sizes))
             chunks[i].append(g)
             sizes[i] += sum(len(d) for _p, d in g)
+        from concurrent.futures import ProcessPoolExecutor  # only for -j > 1
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             data_of = dict(readable)
             for chunk_result in pool.map(_run_chunk_remote, [(c, enabled_f, com_f, quick) for c in chunks if c]):
