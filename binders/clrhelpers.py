@@ -21,11 +21,10 @@ clr.AddReference("System.Core")
 clr.AddReference("Microsoft.CSharp")
 
 import System  # noqa: E402
-from System import AppDomain, Type  # noqa: E402
+from System import Type  # noqa: E402
 from System.Reflection import AssemblyName, BindingFlags, CallingConventions, MethodAttributes, TypeAttributes, FieldAttributes  # noqa: E402
 from System.Reflection.Emit import AssemblyBuilder, AssemblyBuilderAccess, OpCodes  # noqa: E402
 from System.Runtime.CompilerServices import CallSiteBinder  # noqa: E402
-from System.Linq.Expressions import Expression, LabelTarget, ParameterExpression  # noqa: E402
 
 _NONPUB_INST = BindingFlags.NonPublic | BindingFlags.Instance
 _PUB_INST = BindingFlags.Public | BindingFlags.Instance

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import os
-import subprocess
 from typing import Callable
 
 NAME = "coreclr"

@@ -72,6 +72,15 @@ def _read_events(path: Path) -> list[dict]:
     return events
 
 
+def new_output_file(runtime: str, folder: str, suffix: str) -> Path:
+    """A new, timestamped file under out/FOLDER for one worker's output."""
+    out_dir = REPO / "out" / folder
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f"{time.strftime('%Y%m%d-%H%M%S')}-{runtime}-", suffix=suffix, dir=out_dir)
+    os.close(fd)
+    return Path(name)
+
+
 def run_batch(runtime: str, jobs: list[dict], *, timeout: float | None = None,
               out: str | Path | None = None, raise_on_error: bool = True,
               env: dict | None = None) -> tuple[dict, list[JobOutcome]]:
@@ -83,14 +92,7 @@ def run_batch(runtime: str, jobs: list[dict], *, timeout: float | None = None,
     """
     check_runtime(runtime)
     timeout = DEFAULT_TIMEOUT if timeout is None else timeout
-    if out is None:
-        out_dir = REPO / "out" / "runs"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        fd, out_name = tempfile.mkstemp(prefix=f"{time.strftime('%Y%m%d-%H%M%S')}-{runtime}-", suffix=".jsonl",
-                                        dir=out_dir)
-        os.close(fd)
-        out = Path(out_name)
-    out = Path(out)
+    out = new_output_file(runtime, "runs", ".jsonl") if out is None else Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("")
     jobs_file = out.with_suffix(".jobs.json")

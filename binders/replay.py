@@ -57,12 +57,6 @@ def _int(k: int):
     return Expression.Constant(System.Int32(k), _t(System.Int32))
 
 
-def _is_fresh(value) -> bool:
-    """A value made for one call (dropped by the program when its iteration ends)."""
-    from callsite.workload import Boxed, ComObject, NewObject
-    return isinstance(value, (Boxed, NewObject)) or (isinstance(value, ComObject) and value.id is None)
-
-
 class NotApplicable(Exception):
     """This workload cannot run faithfully on this runtime (reason in the message)."""
 
@@ -482,9 +476,6 @@ class _Run:
             stats.l2_hits += 1
         else:
             self.binds += 1
-            stats.binds += 1
-            if stats.first_bind_call is None:
-                stats.first_bind_call = call.index
             sig = tuple("null" if slots[k] is None else (v.type_name if hasattr(v, "type_name") and type(v).__name__ != "StaticType"
                                                           else slots[k].GetType().FullName)
                         for k, v in enumerate(call.args))
@@ -498,25 +489,12 @@ class _Run:
                 self.rule_info[observe.RuntimeHelpers.GetHashCode(rules[0])] = strong
                 # stale once its iteration ends: the rule restricts on an object the program drops
                 self.rule_stale[observe.RuntimeHelpers.GetHashCode(rules[0])] = any(
-                    _is_fresh(call.args[k]) for k in restricted)
+                    fresh[k] for k in restricted)
             if weak or strong:
                 self.instance_rules += 1
             else:
                 self.type_rules += 1
-            if sig in stats.signatures:
-                stats.repeat_binds += 1
-                if len(stats.repeat_bind_calls) < stats.EVIDENCE_KEPT:
-                    stats.repeat_bind_calls.append(call.index)
-                positions = [k for k in restricted if fresh[k]]
-                if positions:
-                    stats.identity_binds += 1
-                    if len(stats.identity_bind_calls) < stats.EVIDENCE_KEPT:
-                        stats.identity_bind_calls.append(call.index)
-                    for p in positions:
-                        stats.identity_positions[p] = stats.identity_positions.get(p, 0) + 1
-            else:
-                stats.type_binds += 1
-                stats.signatures.add(sig)
+            stats.record_bind(call.index, sig, [k for k in restricted if fresh[k]])
 
     def end_iteration(self, slots_by_arity) -> None:
         for slots in slots_by_arity.values():

@@ -69,7 +69,6 @@ class Program:
                     self.fresh[pos, r] = True
                 else:
                     self.o[pos, r] = oid
-        self.any_fresh = bool(self.fresh.any() or any(c[4].any() for c in self.cycles))
         # The inputs repeat (up to fresh object identities) every this many calls:
         # a whole number of script cycles that is also a multiple of every
         # value cycle's length (value cycles advance by iteration).

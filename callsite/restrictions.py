@@ -161,11 +161,6 @@ class MergedRestriction:
     def guards(self) -> tuple[tuple[int, str, object], ...]:
         return tuple(p.guard() for p in self.parts)
 
-    @property
-    def has_instance(self) -> bool:
-        """True when identity (not type) decides whether the rule is reused."""
-        return any(isinstance(p, InstanceRestriction) for p in self.parts)
-
     def describe(self) -> str:
         return " && ".join(p.describe(f"$arg{p.position}") for p in self.parts) or "true"
 

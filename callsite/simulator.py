@@ -114,7 +114,6 @@ class Simulator:
     # -------------------------------------------------------------- the run
     def run(self) -> SimResult:
         program = self.program
-        next_sample_iter = 0
         sample_calls = []
         it = 0
         last_iter = program.iteration_of(self.calls - 1) if self.calls else -1
@@ -147,7 +146,7 @@ class Simulator:
                     size = CHUNK
                 else:
                     size = min(size * 2, max(period, (CHUNK // period) * period))
-        self._take_sample(self.calls, final=True)
+        self._take_sample(self.calls)
         return self._result()
 
     def _state(self) -> tuple:
@@ -317,20 +316,7 @@ class Simulator:
             g = base + e
             for p in type_positions:
                 guards.add((p, T[p]))
-            if T in st.signatures:
-                st.repeat_binds += 1
-                if len(st.repeat_bind_calls) < st.EVIDENCE_KEPT:
-                    st.repeat_bind_calls.append(g)
-                positions = [p for p in inst if O[p] >= fresh]
-                st.identity_binds += 1
-                if len(st.identity_bind_calls) < st.EVIDENCE_KEPT:
-                    st.identity_bind_calls.append(g)
-                counts = st.identity_positions
-                for p in positions:
-                    counts[p] = counts.get(p, 0) + 1
-            else:
-                st.type_binds += 1
-                st.signatures.add(T)
+            st.record_bind(g, T, [p for p in inst if O[p] >= fresh])
             levels[g] = BIND
             calls.append(e)
             n += 1
@@ -338,7 +324,6 @@ class Simulator:
         if n == 0:
             return 0
         st.calls += n
-        st.binds += n
         # Rules that can still be cached: the last 63 (L2's back half) cover L1's 10.
         getter = _GETTERS.get(shape) or _getter(shape)
         keep = calls[-63:]
@@ -433,36 +418,18 @@ class Simulator:
         classes = tuple([NULL_CLASS if O[p] == 0 else (COM_CLASS if K[p] else OTHER_CLASS)
                          for p in range(arity)])
 
-        def bind():
-            self.rule_count += 1
-            rule = site.binder.bind(self.rule_count, call_key, T, classes, self.space)
-            self.binds += 1
-            st.binds += 1
-            if st.first_bind_call is None:
-                st.first_bind_call = ch.start + e
-            if T in st.signatures:
-                st.repeat_binds += 1
-                if len(st.repeat_bind_calls) < st.EVIDENCE_KEPT:
-                    st.repeat_bind_calls.append(ch.start + e)
-                if rule.instance_targets:
-                    fresh = self.space.fresh_base
-                    fresh_positions = [pos for (pos, kind), k in zip(rule.shape, rule.key)
-                                       if kind == INSTANCE and k >= fresh]
-                    if fresh_positions:
-                        st.identity_binds += 1
-                        if len(st.identity_bind_calls) < st.EVIDENCE_KEPT:
-                            st.identity_bind_calls.append(ch.start + e)
-                        counts = st.identity_positions
-                        for pos in fresh_positions:
-                            counts[pos] = counts.get(pos, 0) + 1
-            else:
-                st.type_binds += 1
-                st.signatures.add(T)
-            return rule
-
         binder = site.binder
         fresh = self.space.fresh_base
-        for p in binder.instance_positions(classes):
+        inst = binder.instance_positions(classes)
+
+        def bind():
+            self.rule_count += 1
+            rule = binder.bind(self.rule_count, call_key, T, classes, self.space)
+            self.binds += 1
+            st.record_bind(ch.start + e, T, [p for p in inst if O[p] >= fresh])
+            return rule
+
+        for p in inst:
             if O[p] >= fresh and (p, T[p]) not in binder.type_guards:
                 # A new object in an instance-restricted position: no cached rule
                 # can accept it (no rule names it, and no type guard of this binder
@@ -481,7 +448,7 @@ class Simulator:
         return lvl
 
     # -------------------------------------------------------------- memory
-    def _take_sample(self, call: int, final: bool = False) -> None:
+    def _take_sample(self, call: int) -> None:
         """State after a forced full GC at an iteration boundary.
 
         Roots: static sites (compiler-generated static fields), binders the

@@ -47,6 +47,27 @@ class SiteStats:
 
     EVIDENCE_KEPT = 16
 
+    def record_bind(self, call: int, signature: tuple, fresh_instance_positions: list) -> None:
+        """Count one bind: new argument types, or a repeat (forced by identity when a
+        new object sits in an instance-restricted position)."""
+        self.binds += 1
+        if self.first_bind_call is None:
+            self.first_bind_call = call
+        if signature not in self.signatures:
+            self.type_binds += 1
+            self.signatures.add(signature)
+            return
+        self.repeat_binds += 1
+        if len(self.repeat_bind_calls) < self.EVIDENCE_KEPT:
+            self.repeat_bind_calls.append(call)
+        if fresh_instance_positions:
+            self.identity_binds += 1
+            if len(self.identity_bind_calls) < self.EVIDENCE_KEPT:
+                self.identity_bind_calls.append(call)
+            counts = self.identity_positions
+            for pos in fresh_instance_positions:
+                counts[pos] = counts.get(pos, 0) + 1
+
     def ic_state(self, l1_max: int) -> str:
         n = len(self.signatures)
         if n == 0:

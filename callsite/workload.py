@@ -351,7 +351,7 @@ def _binder(ctx: _Ctx, path: str, v: Any) -> BinderSpec:
         if op not in OPERATIONS:
             raise ctx.fail(f"{path}.operation", f"expected an ExpressionType name, got {op!r}")
     elif op is not None:
-        raise ctx.fail(f"{path}.operation", f"only operator binders have an operation")
+        raise ctx.fail(f"{path}.operation", "only operator binders have an operation")
     typ = v.get("type")
     if kind == "Convert":
         typ = _type_name(_name(ctx, f"{path}.type", typ))

@@ -278,7 +278,6 @@ def cli_main(module, argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     rts = tuple(a.runtime or RUNTIMES)
-    started = now()
     doc = run_one(module, calls=a.calls, runtimes=rts, out_dir=Path(a.out) if a.out else None,
                   command=f"python -m {name} --calls {a.calls}" + "".join(f" --runtime {r}" for r in rts))
     if a.json:

@@ -60,7 +60,6 @@ def run_batches(params: dict, runtime: str) -> dict:
     runner_asm = Assembly.LoadFrom(runner_path)
     runner = runner_asm.GetType("DomainRunner")
     run_one = runner.GetMethod("RunOne")
-    run_assembly = runner.GetMethod("RunAssembly")
     run_domain = runner.GetMethod("RunInNewDomain")
     run_alc = runner.GetMethod("RunInCollectibleContext")
 
@@ -208,7 +207,6 @@ def _heap_evidence(path: str) -> dict | None:
 
 def run(calls: int = DEFAULT_CALLS, runtimes=common.RUNTIMES, tick=None, heapshots: bool = True) -> dict:
     import os
-    from pathlib import Path
 
     from callsite.errors import DlrsimError
     from experiments.worker import run_in_worker

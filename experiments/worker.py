@@ -14,8 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 import traceback
 from pathlib import Path
 
@@ -31,15 +29,10 @@ def run_in_worker(runtime: str, func: str, params: dict, *, timeout: float = 900
     Returns ``{"runtime": ..., "runtime_version": ..., "result": ...}``; a worker that
     dies, hangs or throws raises :class:`RunFailed` in one line.
     """
-    from binders.host import _env, check_runtime
+    from binders.host import _env, check_runtime, new_output_file
 
     check_runtime(runtime)
-    out_dir = REPO / "out" / "experiments"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f"{time.strftime('%Y%m%d-%H%M%S')}-{runtime}-", suffix=".json",
-                                dir=out_dir)
-    os.close(fd)
-    out = Path(name)
+    out = new_output_file(runtime, "experiments", ".json")
     params_file = out.with_suffix(".params.json")
     params_file.write_text(json.dumps(params))
     stderr_file = out.with_suffix(".stderr")

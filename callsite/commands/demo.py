@@ -7,8 +7,6 @@ simulator and, when they are installed, on the real runtimes.
 
 from __future__ import annotations
 
-import time
-
 from callsite.commands._common import count
 from callsite.output import format_table, print_json
 
