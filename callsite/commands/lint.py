@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
                 raise DlrsimError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         elif not args.diff:
             sys.stdout.write(out)
-    sys.stderr.write(report.summary(findings, len(results)) + "\n")
+    unparsed = sum(1 for r in results if r.problem is None and not r.parsed) if args.quick else 0
+    sys.stderr.write(report.summary(findings, len(results), unparsed) + "\n")
     if any(f.rule == "DLR000" for f in findings):
         return 2
     return 1 if findings else 0

@@ -34,6 +34,7 @@ class FileResult:
     data: bytes | None
     findings: list[Finding] = field(default_factory=list)
     problem: FileProblem | None = None
+    parsed: bool = False  # False for a file --quick skipped: its syntax was not checked
 
 
 def select_rules(rules: Iterable[str] | None = None, all_rules: bool = False) -> set[str]:
@@ -84,6 +85,7 @@ def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
         if quick and not relevant:
             continue  # cannot have findings; with --quick its syntax is not checked
         tree, err = parse_with_fallback(src)
+        res.parsed = True
         if err is not None:
             res.problem = err
             continue

@@ -23,9 +23,12 @@ def json_text(findings: list[Finding]) -> str:
     return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
 
 
-def summary(findings: list[Finding], nfiles: int) -> str:
+def summary(findings: list[Finding], nfiles: int, unparsed: int = 0) -> str:
+    """One line for stderr; says how many files --quick left unparsed, since their syntax
+    errors (if any) are then not among the findings."""
     by: dict[str, int] = {}
     for f in findings:
         by[f.rule] = by.get(f.rule, 0) + 1
     parts = ", ".join(f"{k}: {v}" for k, v in sorted(by.items()))
-    return f"dlrsim lint: {len(findings)} finding(s) in {nfiles} file(s){' (' + parts + ')' if parts else ''}"
+    skipped = f", {unparsed} without dynamic code not parsed (--quick)" if unparsed else ""
+    return f"dlrsim lint: {len(findings)} finding(s) in {nfiles} file(s){skipped}{' (' + parts + ')' if parts else ''}"

@@ -183,3 +183,20 @@ def test_fix_keeps_bom_and_crlf(capsys, tmp_path):
     assert f"{p}(5,30): warning DLR001" in out
     lint(capsys, "--fix", p)
     assert p.read_bytes() == original.replace("WriteLine(x)", "WriteLine((object)x)").encode("utf-8")
+
+
+def test_quick_skips_only_files_that_cannot_have_findings(capsys, tmp_path):
+    # a partial class split so that one half has no dynamic word: it must still be analyzed
+    work = tmp_path / "src"
+    shutil.copytree(CORPUS, work)
+    _, full, _ = lint(capsys, "--all", "--format", "json", work)
+    code, quick, err = lint(capsys, "--all", "--format", "json", "--quick", work)
+    full_f = [f for f in json.loads(full) if f["rule"] != "DLR000"]
+    assert json.loads(quick) == full_f and code == 1
+    # the syntax error sits in a file without dynamic code: --quick does not parse it, and says so
+    assert any(f["rule"] == "DLR000" and f["file"].endswith("syntax_error.cs") for f in json.loads(full))
+    assert "1 without dynamic code not parsed (--quick)" in err
+    # a file that cannot be read or decoded is still reported
+    (work / "Latin1.cs").write_bytes(b"// caf\xe9\nclass A {}\n")
+    code, out, _ = lint(capsys, "--quick", work / "Latin1.cs")
+    assert code == 2 and "not valid UTF-8" in out
