@@ -24,6 +24,15 @@ from callsite.lint.parse import FileProblem, Source, decode, parse_with_fallback
 from callsite.lint.symbols import FileCtx
 
 _TRIGGERS = (b"dynamic", b"CallSite", b"Binder")
+_TRIGGER_WORD = re.compile(rb"\b(?:dynamic|CallSite|Binder)\b")
+
+
+def _can_have_findings(data: bytes) -> bool:
+    """Every rule needs one of these words (``dynamic``, or a ``CallSite``/``Binder`` call),
+    here or in another part of a partial type. Whole words, so ``ModelBinder`` or
+    "dynamically" do not make a file worth parsing; the substring test first, since it is
+    several times faster than the regex and most files fail it."""
+    return any(w in data for w in _TRIGGERS) and _TRIGGER_WORD.search(data) is not None
 _PARTIAL = re.compile(rb"\bpartial\s+(?:(?:class|struct|interface|record)\s+)+(\w+)")
 _COM_DECL = re.compile(rb"\b(?:ComImport|CoClass)\b[^\]]*\][^{;]*?\b(?:class|interface)\s+(\w+)")
 
@@ -73,7 +82,7 @@ def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
     results: list[FileResult] = []
     ctxs: list[FileCtx] = []
     by_path: dict[str, FileResult] = {}
-    relevant = any(w in data for _p, data in items for w in _TRIGGERS)
+    relevant = any(_can_have_findings(data) for _p, data in items)
     for path, data in items:
         res = FileResult(path, data)
         results.append(res)

@@ -196,6 +196,10 @@ def test_quick_skips_only_files_that_cannot_have_findings(capsys, tmp_path):
     # the syntax error sits in a file without dynamic code: --quick does not parse it, and says so
     assert any(f["rule"] == "DLR000" and f["file"].endswith("syntax_error.cs") for f in json.loads(full))
     assert "1 without dynamic code not parsed (--quick)" in err
+    # only whole words count: ModelBinder or "dynamically" cannot make a finding
+    (work / "Mvc.cs").write_text("// loaded dynamically\nclass PersonModelBinder { int x = ; }\n")
+    _, _, err = lint(capsys, "--quick", work)
+    assert "2 without dynamic code not parsed (--quick)" in err
     # a file that cannot be read or decoded is still reported
     (work / "Latin1.cs").write_bytes(b"// caf\xe9\nclass A {}\n")
     code, out, _ = lint(capsys, "--quick", work / "Latin1.cs")
