@@ -8,11 +8,13 @@ finding and the run goes on.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -179,11 +181,25 @@ def _read(path: str) -> tuple[bytes | None, FileProblem | None]:
         return None, FileProblem(path, f"cannot read: {exc.strerror or exc}")
 
 
+@contextmanager
+def _fewer_gc_passes():
+    """The walk allocates millions of short-lived tree-sitter node wrappers, nearly none in
+    cycles; at the default threshold (700) the cyclic collector runs thousands of times for
+    nothing, about 12% of a run. A higher threshold keeps collecting, just less often."""
+    old = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def _run_chunk(args):
     groups, enabled, com_types, quick = args
     out: list[FileResult] = []
-    for g in groups:
-        out.extend(_lint_group(g, enabled, com_types, quick))
+    with _fewer_gc_passes():
+        for g in groups:
+            out.extend(_lint_group(g, enabled, com_types, quick))
     return out
 
 
