@@ -70,9 +70,9 @@ def find_semgrep() -> str | None:
     return shutil.which("semgrep")
 
 
-def run_semgrep(semgrep: str, target: Path) -> tuple[float, list[dict]]:
+def run_semgrep(semgrep: str, target: Path, jobs: int = 1) -> tuple[float, list[dict]]:
     cmd = [semgrep, "--config", str(RULE), "--metrics=off", "--disable-version-check",
-           "--quiet", "--json", "-j", "1", str(target)]
+           "--quiet", "--json", "-j", str(jobs), str(target)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.perf_counter() - t0
@@ -91,39 +91,53 @@ def _stats(xs: list[float]) -> dict:
     return {"min": round(xs[0], 3), "median": round(xs[len(xs) // 2], 3), "max": round(xs[-1], 3)}
 
 
-def side_by_side(semgrep: str, target: Path, runs: int) -> dict:
-    """Each tool once per round, interleaved so that drifting load hits them alike."""
+def side_by_side(semgrep: str, target: Path, runs: int, cores: int) -> dict:
+    """Each configuration once per round, interleaved so that drifting load hits all alike.
+
+    Per core: both tools with one job. Per machine: each tool in its fastest configuration
+    with up to ``cores`` jobs (what a CI job on this machine would see)."""
     mb = corpus_bytes(target) / 1e6
-    tools = {"dlrsim --quick": ["--quick"], "dlrsim": []}
-    times: dict[str, list[float]] = {"semgrep": [], **{k: [] for k in tools}}
+    sg_cfg = {"semgrep -j 1": 1, **({f"semgrep -j {cores}": cores} if cores > 1 else {})}
+    dl_cfg = {"dlrsim --quick -j 1": ["-j", "1", "--quick"], "dlrsim -j 1": ["-j", "1"],
+              **({f"dlrsim --quick -j {cores}": ["-j", str(cores), "--quick"]} if cores > 1 else {})}
+    times: dict[str, list[float]] = {k: [] for k in [*sg_cfg, *dl_cfg]}
     found: dict[str, set] = {}
     for _ in range(runs):
-        dt_s, results = run_semgrep(semgrep, target)
-        times["semgrep"].append(dt_s)
-        found["semgrep"] = {(Path(r["path"]).name, r["start"]["line"], r["start"]["col"]) for r in results}
-        for label, extra in tools.items():
-            dt_d, stdout = time_cli(["-j", "1", *extra, "--rules", "DLR001,DLR002", "--format", "json", str(target)])
-            times[label].append(dt_d)
+        for label, jobs in sg_cfg.items():
+            dt, results = run_semgrep(semgrep, target, jobs)
+            times[label].append(dt)
+            found[label] = {(Path(r["path"]).name, r["start"]["line"], r["start"]["col"]) for r in results}
+        for label, extra in dl_cfg.items():
+            dt, stdout = time_cli([*extra, "--rules", "DLR001,DLR002", "--format", "json", str(target)])
+            times[label].append(dt)
             found[label] = {(Path(f["file"]).name, f["line"], f["column"]) for f in json.loads(stdout)
                             if f["rule"] != "DLR000"}
-    res: dict = {"corpus_mb": round(mb, 2), "semgrep": {**_stats(times["semgrep"]),
-                                                        "findings": len(found["semgrep"])}}
-    print(f"{mb:.1f} MB, {runs} single runs each, -j 1: semgrep {res['semgrep']['median']:.2f} s median "
-          f"({res['semgrep']['min']:.2f}-{res['semgrep']['max']:.2f}), {len(found['semgrep'])} findings")
-    for label in tools:
-        st = _stats(times[label])
-        sg = found["semgrep"]
-        res[label] = {**st, "speedup_median": round(res["semgrep"]["median"] / st["median"], 1),
-                      "speedup_worst": round(res["semgrep"]["min"] / st["max"], 1),
-                      "findings": len(found[label]), "both": len(sg & found[label]),
-                      "only_semgrep": len(sg - found[label]), "only_dlrsim": len(found[label] - sg)}
-        r = res[label]
-        print(f"  {label:15s} {st['median']:.2f} s median ({st['min']:.2f}-{st['max']:.2f}): "
-              f"{r['speedup_median']:.1f}x faster (worst case {r['speedup_worst']:.1f}x); "
-              f"findings {r['findings']}, both {r['both']}, only semgrep {r['only_semgrep']}, "
-              f"only dlrsim {r['only_dlrsim']}")
-    return res
+    st = {k: _stats(v) for k, v in times.items()}
+    res: dict = {"corpus_mb": round(mb, 2), "times": st}
+    print(f"{mb:.1f} MB, {runs} single runs of each, interleaved (median, min-max):")
+    for k in times:
+        print(f"  {k:22s} {st[k]['median']:6.2f} s  ({st[k]['min']:.2f}-{st[k]['max']:.2f}), "
+              f"{len(found[k])} findings")
 
+    def ratio(sg: str, dl: str) -> dict:
+        return {"median": round(st[sg]["median"] / st[dl]["median"], 1),
+                "worst": round(st[sg]["min"] / st[dl]["max"], 1)}
+
+    sg1 = "semgrep -j 1"
+    res["per_core"] = {"dlrsim --quick": ratio(sg1, "dlrsim --quick -j 1"), "dlrsim": ratio(sg1, "dlrsim -j 1")}
+    best_sg = min(sg_cfg, key=lambda k: st[k]["median"])
+    best_dl = min((k for k in dl_cfg if "--quick" in k), key=lambda k: st[k]["median"])
+    res["per_machine"] = {"semgrep": best_sg, "dlrsim": best_dl, **ratio(best_sg, best_dl)}
+    for name, r in res["per_core"].items():
+        print(f"  per core, {name:15s} {r['median']:5.1f}x faster than semgrep (worst case {r['worst']}x)")
+    r = res["per_machine"]
+    print(f"  fastest of each: {best_dl} vs {best_sg}: {r['median']}x (worst case {r['worst']}x)")
+    sg, dl = found[sg1], found["dlrsim -j 1"]
+    res["findings"] = {"semgrep": len(sg), "dlrsim": len(dl), "both": len(sg & dl),
+                       "only_semgrep": len(sg - dl), "only_dlrsim": len(dl - sg)}
+    print(f"  findings: semgrep {len(sg)}, dlrsim {len(dl)}, both {len(sg & dl)}, "
+          f"only semgrep {len(sg - dl)}, only dlrsim {len(dl - sg)}")
+    return res
 
 def truth() -> set[tuple[str, int, int]]:
     sys.path.insert(0, str(ROOT))
@@ -231,7 +245,8 @@ def main() -> None:
                 tmp2 = tempfile.mkdtemp(prefix="dlrsim-lint-bench-")
                 generate(tmp2, int(size_mb * 1_000_000), seed=1, dynamic_share=args.dynamic_share)
                 target = Path(tmp2)
-            out["semgrep"]["sizes"][str(size_mb)] = side_by_side(semgrep, target, args.runs)
+            out["semgrep"]["sizes"][str(size_mb)] = side_by_side(semgrep, target, args.runs,
+                                                                 os.cpu_count() or 1)
             if tmp2:
                 shutil.rmtree(tmp2, ignore_errors=True)
     cmp = compare_on_truth(semgrep)

@@ -234,8 +234,15 @@ def run(paths: Sequence[str], enabled: set[str], jobs: int = 1, quick: bool = Fa
     enabled_f, com_f = frozenset(enabled), frozenset(com_types)
     if jobs == 0:
         jobs = os.cpu_count() or 1
+    local: list = []  # groups this process lints itself
+    if quick and jobs > 1:
+        # files --quick will not parse only need decoding: do that here, while the workers
+        # parse, rather than ship their bytes to a worker and back
+        worth = [any(_can_have_findings(d) for _p, d in g) for g in groups]
+        local = [g for g, w in zip(groups, worth) if not w]
+        groups = [g for g, w in zip(groups, worth) if w]
     if jobs <= 1 or len(groups) <= 1:
-        for r in _run_chunk((groups, enabled_f, com_f, quick)):
+        for r in _run_chunk((local + groups, enabled_f, com_f, quick)):
             results[r.path] = r
     else:
         # a few chunks per worker, balanced by size, to keep IPC cheap and cores busy
@@ -248,8 +255,11 @@ def run(paths: Sequence[str], enabled: set[str], jobs: int = 1, quick: bool = Fa
             sizes[i] += sum(len(d) for _p, d in g)
         from concurrent.futures import ProcessPoolExecutor  # only for -j > 1
         with ProcessPoolExecutor(max_workers=jobs) as pool:
+            pending = pool.map(_run_chunk_remote, [(c, enabled_f, com_f, quick) for c in chunks if c])
+            for r in _run_chunk((local, enabled_f, com_f, quick)):
+                results[r.path] = r
             data_of = dict(readable)
-            for chunk_result in pool.map(_run_chunk_remote, [(c, enabled_f, com_f, quick) for c in chunks if c]):
+            for chunk_result in pending:
                 for r in chunk_result:
                     r.data = data_of.get(r.path)
                     results[r.path] = r

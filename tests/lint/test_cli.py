@@ -193,6 +193,8 @@ def test_quick_skips_only_files_that_cannot_have_findings(capsys, tmp_path):
     code, quick, err = lint(capsys, "--all", "--format", "json", "--quick", work)
     full_f = [f for f in json.loads(full) if f["rule"] != "DLR000"]
     assert json.loads(quick) == full_f and code == 1
+    _, quick2, _ = lint(capsys, "--all", "--format", "json", "--quick", "-j", "2", work)
+    assert json.loads(quick2) == full_f  # with workers, the parent decodes the skipped files
     # the syntax error sits in a file without dynamic code: --quick does not parse it, and says so
     assert any(f["rule"] == "DLR000" and f["file"].endswith("syntax_error.cs") for f in json.loads(full))
     assert "1 without dynamic code not parsed (--quick)" in err
