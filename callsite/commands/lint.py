@@ -23,8 +23,9 @@ def register(subparsers) -> None:
     p.add_argument("--baseline", metavar="FILE", help="JSON findings (from --format json) to ignore")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (0: one per core)")
     p.add_argument("--quick", action="store_true",
-                   help="do not parse files that cannot have findings (no dynamic, CallSite or Binder "
-                        "in them): faster, but their syntax errors are not reported")
+                   help="parse only files that can have findings (dynamic, CallSite or Binder as a word, "
+                        "or a part of their partial types), as semgrep does: several times faster, but "
+                        "syntax errors in the other files are not reported")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.set_defaults(func=run)
 
