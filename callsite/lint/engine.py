@@ -35,6 +35,8 @@ def _can_have_findings(data: bytes) -> bool:
     "dynamically" do not make a file worth parsing; the substring test first, since it is
     several times faster than the regex and most files fail it."""
     return any(w in data for w in _TRIGGERS) and _TRIGGER_WORD.search(data) is not None
+
+
 _PARTIAL = re.compile(rb"\bpartial\s+(?:(?:class|struct|interface|record)\s+)+(\w+)")
 _COM_DECL = re.compile(rb"\b(?:ComImport|CoClass)\b[^\]]*\][^{;]*?\b(?:class|interface)\s+(\w+)")
 
