@@ -987,19 +987,17 @@ class Analyzer:
         return v & (COM | UNK)
 
     # -- conversions ------------------------------------------------------
-    def _cast(self, node) -> int:
-        tnode = node.child_by_field_name("type")
-        value = node.child_by_field_name("value")
+    def _convert(self, value, tnode) -> int:
+        """``(T)value`` and ``value as T`` alike: the result has T's static type."""
         v = self.ev(value) if value is not None else UNK
         kind, tflags = type_info(tnode)
         return coerce(kind, tflags, v)
 
+    def _cast(self, node) -> int:
+        return self._convert(node.child_by_field_name("value"), node.child_by_field_name("type"))
+
     def _as(self, node) -> int:
-        left = node.child_by_field_name("left")
-        right = node.child_by_field_name("right")
-        v = self.ev(left) if left is not None else UNK
-        kind, tflags = type_info(right)
-        return coerce(kind, tflags, v)
+        return self._convert(node.child_by_field_name("left"), node.child_by_field_name("right"))
 
     def _is(self, node) -> int:
         left = node.child_by_field_name("left") or node.child_by_field_name("expression")
