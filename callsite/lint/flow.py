@@ -10,6 +10,7 @@ call sites in these files pass, plus "unknown" for callers elsewhere).
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Callable
 
@@ -60,8 +61,6 @@ BCL_NAMES = {"List", "Dictionary", "HashSet", "Exception", "Object", "String", "
              "Guid", "Uri", "Type", "Thread", "Task", "Stopwatch", "Random", "Lazy", "Tuple",
              "DateTime", "TimeSpan", "Queue", "Stack", "ArrayList", "Hashtable", "Timer"}
 
-_WORD = re.compile(rb"\w+")
-_CALLBACK_RE = re.compile(rb"[(,]\s*(?:this\.)?([A-Za-z_]\w*)\s*(?=[,)])")
 _HANDLER_RE = re.compile(rb"\+=\s*(?:new\s+[\w.<>]+\s*\(\s*)?(?:this\.)?(\w+)\s*[;)]")
 _MAX_ROUNDS = 12
 
@@ -83,6 +82,74 @@ def rightmost(node) -> str:
         else:
             return ""
     return ""
+
+
+_SPACE_BYTES = frozenset(b" \t\n\r\f\v")
+
+
+def _passed_as_callback(data: bytes, name: bytes) -> bool:
+    """Does ``name`` appear as a whole argument, ``f(x, name)`` or ``f(this.name)``: a method
+    group passed as a callback, which is then called again and again? Searching for the
+    few method names is much faster than matching every argument in the file."""
+    n = len(name)
+    end = len(data)
+    i = data.find(name)
+    while i >= 0:
+        j = i - 5 if data[i - 5:i] == b"this." else i
+        k = i + n
+        if (i == 0 or data[i - 1] not in _WORD_BYTES) and (k == end or data[k] not in _WORD_BYTES):
+            while j > 0 and data[j - 1] in _SPACE_BYTES:
+                j -= 1
+            while k < end and data[k] in _SPACE_BYTES:
+                k += 1
+            if j > 0 and data[j - 1] in b"(," and k < end and data[k] in b",)":
+                return True
+        i = data.find(name, k)
+    return False
+
+
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+class _Mentions:
+    """Where the words that make a function worth walking occur, per file.
+
+    A few substring searches per file, instead of splitting every function into
+    words: most functions mention none of them, and the words are few."""
+
+    def __init__(self, files: list[FileCtx]) -> None:
+        self._data = {f.index: f.src.data for f in files}
+        self._at: dict[int, list[int]] = {f.index: [] for f in files}
+        self._searched: set[bytes] = set()
+
+    def add(self, words: set[bytes]) -> None:
+        new = words - self._searched
+        if not new:
+            return
+        self._searched |= new
+        for index, data in self._data.items():
+            at = self._at[index]
+            size = len(at)
+            end = len(data)
+            for w in new:
+                n = len(w)
+                i = data.find(w)
+                while i >= 0:
+                    if (i == 0 or data[i - 1] not in _WORD_BYTES) and \
+                            (i + n == end or data[i + n] not in _WORD_BYTES):
+                        at.append(i)
+                    i = data.find(w, i + n)
+            if len(at) != size:
+                at.sort()
+
+    def within(self, fn: Function) -> bool:
+        """Does one of the words occur in the function's declaration?"""
+        if fn.span is None:
+            return False
+        at = self._at[fn.file.index]
+        start, end = fn.span
+        i = bisect.bisect_left(at, start)
+        return i < len(at) and at[i] < end
 
 
 class Analyzer:
@@ -114,6 +181,7 @@ class Analyzer:
         # missing here (captured by a lambda, say) falls back to its flow-insensitive join
         self.env: dict[Sym, int] = {}
         self._dispatch = self._build_dispatch()
+        self._tparams: dict[Function, set[str]] = {}
 
     # ------------------------------------------------------------------ driver
     def run(self) -> list[Finding]:
@@ -121,15 +189,15 @@ class Analyzer:
         if not fns:
             return []
         # methods subscribed to events or passed as callbacks run again and again
-        handler_names = set()
+        handler_names: set[bytes] = set()
         for f in self.files:
-            for rx in (_HANDLER_RE, _CALLBACK_RE):
-                for m in rx.finditer(f.src.data):
-                    handler_names.add(m.group(1).decode())
+            handler_names.update(_HANDLER_RE.findall(f.src.data))
         for cls in self.col.classes.values():
-            for name in handler_names:
-                for fn in cls.methods.get(name, ()):
-                    fn.repeated = True
+            for name, lst in cls.methods.items():
+                word = name.encode()
+                if word in handler_names or any(_passed_as_callback(f.src.data, word) for f in self.files):
+                    for fn in lst:
+                        fn.repeated = True
         base = {b"dynamic", b"CallSite", b"Binder"} | {w.encode() for w in SOURCE_WORDS}
         base |= {n.encode() for n in self.col.com_types}
         for f in self.files:
@@ -142,12 +210,12 @@ class Analyzer:
                 if s.kind == K_DYNAMIC or s.tflags:
                     names.add(s.name.encode())
         # a function is analyzed once it mentions a word that can carry a dynamic or COM value
-        words = {id(fn): set(_WORD.findall(fn.text)) for fn in fns}
+        mentions = _Mentions(self.files)
         active: list[Function] = []
         active_ids: set[int] = set()
         for round_no in range(_MAX_ROUNDS):
-            triggers = base | names
-            new = [fn for fn in fns if id(fn) not in active_ids and not words[id(fn)].isdisjoint(triggers)]
+            mentions.add(base | names)
+            new = [fn for fn in fns if id(fn) not in active_ids and mentions.within(fn)]
             for fn in new:
                 active.append(fn)
                 active_ids.add(id(fn))
@@ -170,8 +238,10 @@ class Analyzer:
                     if any(fn.risky or fn.ret.value & INTERESTING for fn in lst):
                         grown.add(name.encode())
             names = grown
-            if not self.changed and not any(
-                    id(fn) not in active_ids and not words[id(fn)].isdisjoint(base | names) for fn in fns):
+            if self.changed:
+                continue
+            mentions.add(names)
+            if not any(id(fn) not in active_ids and mentions.within(fn) for fn in fns):
                 break
         # a loop body walked again may upgrade an unknown-origin argument to a COM one
         strong = {(f.file, f.line, f.column) for f in self.findings if f.rule != "DLR004"}
@@ -308,12 +378,14 @@ class Analyzer:
             return
         self._seen.add(key)
         src = self.file.src
-        line, col = src.position(node.start_byte)
-        eline, ecol = src.position(node.end_byte)
+        start, end = node.start_byte, node.end_byte
+        line, col = src.point_position(node.start_point, start)
+        eline, ecol = src.point_position(node.end_point, end)
         fix = None
         if edits:
+            where = {start: (line, col), end: (eline, ecol)}
             fix = {"description": fix_desc or "",
-                   "edits": [dict(zip(("line", "column"), src.position(off)), insert=text)
+                   "edits": [dict(zip(("line", "column"), where.get(off) or src.position(off)), insert=text)
                              for off, text in edits]}
         self.findings.append(Finding(src.path, line, col, eline, ecol, rule,
                                      RULES[rule].severity, message, fix, "", edits or []))
@@ -558,8 +630,9 @@ class Analyzer:
             return None, rightmost(fnode), fnode
         return None, "", None
 
-    def _targets(self, fnode, recv, name: str) -> tuple[list[Function], bool]:
-        """In-file functions a call may reach, and whether it is a delegate invocation."""
+    def _targets(self, fnode, recv, name: str, rcls: ClassInfo | None) -> tuple[list[Function], bool]:
+        """In-file functions a call may reach, and whether it is a delegate invocation;
+        ``rcls`` is the in-file class ``recv`` names or is declared as."""
         if recv is None:
             hit = self.lookup(name) if name else None
             if isinstance(hit, Sym):
@@ -572,10 +645,9 @@ class Analyzer:
         if recv.type in ("this", "this_expression"):
             hit = self.cls.lookup(name) if self.cls else None
         else:
-            cls = self._class_of(recv)
-            if cls is None:
+            if rcls is None:
                 return [], False
-            hit = cls.lookup(name)
+            hit = rcls.lookup(name)
         if isinstance(hit, list):
             return hit, False
         if isinstance(hit, Sym) and hit.fn is not None:
@@ -590,7 +662,8 @@ class Analyzer:
         recv, name, name_node = self._callee(fnode)
         if name == "nameof" and recv is None:
             return 0
-        if recv is not None and fnode.type == "member_access_expression" and self._class_of(recv) is None:
+        rcls = self._class_of(recv) if recv is not None else None
+        if recv is not None and fnode.type == "member_access_expression" and rcls is None:
             rv = self.ev(recv)
         elif recv is not None and fnode.type == "conditional_access_expression":
             rv = self.ev(recv)
@@ -598,7 +671,7 @@ class Analyzer:
             rv = 0
             if recv is None and fnode.type not in ("identifier", "generic_name"):
                 rv = self.ev(fnode)
-        targets, is_delegate = self._targets(fnode, recv, name)
+        targets, is_delegate = self._targets(fnode, recv, name, rcls)
         # lambdas passed to iterating methods run per element
         hint = None
         repeat = name in ITERATING
@@ -747,7 +820,7 @@ class Analyzer:
             if p is None:
                 return "object"
             text = p.type_text
-            if p.kind == K_DYNAMIC or not text or text.endswith("]") or self._type_param(t, text):
+            if p.kind == K_DYNAMIC or not text or text.endswith("]") or text in self._type_params(t):
                 types.add("object")
             else:
                 types.add(text)
@@ -755,17 +828,19 @@ class Analyzer:
             return types.pop()
         return "object"
 
-    @staticmethod
-    def _type_param(fn: Function, text: str) -> bool:
-        """Is ``text`` a type parameter of the function or of a class around it?"""
-        node = fn.node
-        while node is not None:
-            for c in node.named_children:
-                if c.type == "type_parameter_list" and any(
-                        tp.text.decode().split()[-1] == text for tp in c.named_children):
-                    return True
-            node = node.parent
-        return False
+    def _type_params(self, fn: Function) -> set[str]:
+        """Type parameters in scope in ``fn``: its own and those of the declarations around it."""
+        names = self._tparams.get(fn)
+        if names is None:
+            names = set()
+            node = fn.node
+            while node is not None:
+                for c in node.named_children:
+                    if c.type == "type_parameter_list":
+                        names.update(tp.text.decode().split()[-1] for tp in c.named_children)
+                node = node.parent
+            self._tparams[fn] = names
+        return names
 
     def _is_binder(self, recv) -> bool:
         name = rightmost(recv)
@@ -1243,7 +1318,7 @@ class Analyzer:
             body = node.child_by_field_name("body") or next(
                 (c for c in node.named_children if c.type in ("block", "arrow_expression_clause")), None)
             fn = Function(name, "local", node, body, params_of(node), Sym("<return>", rkind, rflags),
-                          self.cls, self.file, text=b"")
+                          self.cls, self.file)
             self.lambdas[key] = fn
         self.scopes[-1][name] = fn
         return fn

@@ -32,6 +32,9 @@ def parser() -> tree_sitter.Parser:
     return _PARSER
 
 
+_NEWLINE = re.compile(rb"\n")
+
+
 @dataclass
 class Source:
     """A decoded file plus what is needed to turn byte offsets into positions."""
@@ -48,11 +51,7 @@ class Source:
         if self._line_starts:
             return self._line_starts
         starts = [0]
-        find = self.data.find
-        i = find(b"\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find(b"\n", i + 1)
+        starts.extend(m.end() for m in _NEWLINE.finditer(self.data))
         self._line_starts = starts
         return starts
 
@@ -60,10 +59,15 @@ class Source:
         """1-based line and column in characters (not bytes), as compilers print them."""
         starts = self._starts()
         line = bisect.bisect_right(starts, offset) - 1
-        start = starts[line]
-        prefix = self.data[start:offset]
-        col = len(prefix.decode("utf-8", "replace")) if not prefix.isascii() else len(prefix)
-        return line + 1, col + 1
+        return self.point_position((line, offset - starts[line]), offset)
+
+    def point_position(self, point: tuple[int, int], offset: int) -> tuple[int, int]:
+        """:meth:`position` from a tree-sitter point (row, byte column) of ``offset``: no
+        line table to build, which matters in a file with a single finding."""
+        row, bcol = point
+        prefix = self.data[offset - bcol:offset]
+        col = len(prefix.decode("utf-8", "replace")) if not prefix.isascii() else bcol
+        return row + 1, col + 1
 
     def line_text(self, line: int) -> str:
         """The source line (1-based) without its line break."""

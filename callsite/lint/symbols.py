@@ -64,25 +64,34 @@ class Sym:
 class Function:
     """Anything with a body that runs: method, accessor, lambda, local function, initializer."""
 
-    __slots__ = ("name", "kind", "node", "body", "params", "ret", "repeated", "cls", "file",
-                 "text", "is_static", "callers", "param_types", "risky", "ran")
+    __slots__ = ("name", "kind", "node", "body", "_params", "ret", "repeated", "cls", "file",
+                 "span", "is_static", "callers", "param_types", "risky", "ran")
 
-    def __init__(self, name: str, kind: str, node, body, params: list[Sym], ret: Sym,
-                 cls: "ClassInfo", file: "FileCtx", text: bytes = b"", is_static: bool = False):
+    def __init__(self, name: str, kind: str, node, body, params: list[Sym] | None, ret: Sym,
+                 cls: "ClassInfo", file: "FileCtx", span: tuple[int, int] | None = None,
+                 is_static: bool = False):
         self.name = name
         self.kind = kind
         self.node = node
         self.body = body
-        self.params = params
+        self._params = params  # None: read from the node when first needed
         self.ret = ret
         self.repeated = False
         self.cls = cls
         self.file = file
-        self.text = text
+        self.span = span  # the declaration's bytes in the file: its words make it worth walking
         self.is_static = is_static
         self.callers: dict[tuple[int, int], bool] = {}  # call site -> result kept in a field
         self.risky = False  # passes a dynamic value that may be COM (or unknown) somewhere
         self.ran = -1  # the analysis round that last walked the body
+
+    @property
+    def params(self) -> list[Sym]:
+        """Most methods are never walked nor called from a walked one: their parameters are
+        built on first use."""
+        if self._params is None:
+            self._params = params_of(self.node)
+        return self._params
 
 
 @dataclass(eq=False)
@@ -155,7 +164,15 @@ def params_of(node) -> list[Sym]:
 
 
 def modifiers(node) -> set[bytes]:
-    return {c.text for c in node.children if c.type == "modifier"}
+    """The modifiers, which come before everything but attributes (and comments)."""
+    out = set()
+    for c in node.children:
+        t = c.type
+        if t == "modifier":
+            out.add(c.text)
+        elif t != "attribute_list" and t != "comment":
+            break
+    return out
 
 
 class Collector:
@@ -180,7 +197,7 @@ class Collector:
         if globals_:
             ret = Sym("<return>", K_VAR, 0)
             fn = Function("<main>", "top", root, globals_, [], ret, top, ctx,
-                          text=b"".join(g.text for g in globals_))
+                          span=(globals_[0].start_byte, globals_[-1].end_byte))
             self._add_fn(fn, ctx)
         self._scope(root, ctx, None, "")
 
@@ -299,7 +316,7 @@ class Collector:
             init = d.named_children[-1] if len(d.named_children) > 1 else None
             if init is not None and init.id != nm.id:
                 fn = Function(sym.name, "static_init" if static else "init", d, init, [], sym,
-                              cls, ctx, text=m.text, is_static=static)
+                              cls, ctx, span=(m.start_byte, m.end_byte), is_static=static)
                 self._add_fn(fn, ctx)
 
     def _property(self, m, ctx: FileCtx, cls: ClassInfo) -> None:
@@ -317,7 +334,7 @@ class Collector:
         if value is not None:  # `=> expr` body or `= expr` initializer
             expr = value.named_children[0] if value.type == "arrow_expression_clause" and value.named_children else value
             fn = Function(sym.name, "get" if value.type == "arrow_expression_clause" else "init",
-                          m, expr, [], sym, cls, ctx, text=m.text, is_static=static)
+                          m, expr, [], sym, cls, ctx, span=(m.start_byte, m.end_byte), is_static=static)
             self._add_fn(fn, ctx)
         self._accessors(m, ctx, cls, sym)
 
@@ -338,11 +355,11 @@ class Collector:
             aname = a.child_by_field_name("name")
             which = aname.text.decode() if aname is not None else "get"
             if which == "get":
-                fn = Function(sym.name, "get", a, body, [], sym, cls, ctx, text=m.text, is_static=static)
+                fn = Function(sym.name, "get", a, body, [], sym, cls, ctx, span=(m.start_byte, m.end_byte), is_static=static)
             else:
                 value = Sym("value", sym.kind, sym.tflags, value=coerce(sym.kind, sym.tflags, UNK))
                 fn = Function(sym.name, "set", a, body, [value], Sym("<void>", K_PRIMITIVE, 0),
-                              cls, ctx, text=m.text, is_static=static)
+                              cls, ctx, span=(m.start_byte, m.end_byte), is_static=static)
             self._add_fn(fn, ctx)
 
     def _method(self, m, ctx: FileCtx, cls: ClassInfo) -> None:
@@ -362,13 +379,15 @@ class Collector:
         ret = Sym("<return>", rkind if rnode is not None else K_PRIMITIVE, rflags)
         body = m.child_by_field_name("body") or next(
             (c for c in m.named_children if c.type in ("block", "arrow_expression_clause")), None)
-        params = params_of(m)
-        fn = Function(name, kind, m, body, params, ret, cls, ctx, text=m.text, is_static=static)
+        fn = Function(name, kind, m, body, None, ret, cls, ctx, span=(m.start_byte, m.end_byte), is_static=static)
         if body is None:  # abstract, extern, partial declaration: callers get what the type says
             ret.value = coerce(ret.kind, ret.tflags, UNK)
-        if len(params) == 2 and params[0].type_text in ("object", "object?") and \
-                params[1].type_text.endswith("EventArgs"):
-            fn.repeated = True  # an event handler runs again and again
+        plist = m.child_by_field_name("parameters")
+        if plist is not None and b"EventArgs" in plist.text:
+            params = fn.params
+            if len(params) == 2 and params[0].type_text in ("object", "object?") and \
+                    params[1].type_text.endswith("EventArgs"):
+                fn.repeated = True  # an event handler runs again and again
         if t == "method_declaration":
             cls.methods.setdefault(name, []).append(fn)
         if body is not None:

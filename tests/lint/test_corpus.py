@@ -25,6 +25,7 @@ EXPECTED_COUNTS = {
     "operators_misc.cs": 9,
     "syntax_error.cs": 1,
     "preprocessor_split.cs": 1,
+    "callbacks.cs": 4,
 }
 
 
