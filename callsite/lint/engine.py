@@ -91,12 +91,17 @@ def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
         res = FileResult(path, data)
         results.append(res)
         by_path[path] = res
+        if quick and not relevant:
+            # cannot have findings; with --quick its syntax is not checked, its encoding is
+            if not data.isascii():
+                src = decode(path, data)
+                if isinstance(src, FileProblem):
+                    res.problem = src
+            continue
         src = decode(path, data)
         if isinstance(src, FileProblem):
             res.problem = src
             continue
-        if quick and not relevant:
-            continue  # cannot have findings; with --quick its syntax is not checked
         tree, err = parse_with_fallback(src)
         res.parsed = True
         if err is not None:
@@ -109,7 +114,11 @@ def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 20000))  # deeply nested expressions are legal C#
         try:
-            found = Analyzer(ctxs, set(enabled), set(com_types)).run()
+            analyzer = Analyzer(ctxs, set(enabled), set(com_types))
+            try:
+                found = analyzer.run()
+            finally:
+                analyzer.release()
         except RecursionError:
             for ctx in ctxs:
                 by_path[ctx.src.path].problem = FileProblem(
@@ -137,7 +146,8 @@ def _fingerprint(findings: list[Finding], src: Source) -> None:
     """Stable across edits elsewhere in the file: rule, line text and occurrence, not line number."""
     counts: dict[tuple[str, str], int] = {}
     for f in findings:
-        text = " ".join(src.line_text(f.line).split())
+        line = src.line_text_at(f.offset) if f.offset >= 0 else src.line_text(f.line)
+        text = " ".join(line.split())
         key = (f.rule, text)
         n = counts.get(key, 0)
         counts[key] = n + 1

@@ -66,6 +66,7 @@ class Finding:
     fix: dict[str, Any] | None = None
     fingerprint: str = ""
     edits: list[tuple[int, str]] = field(default_factory=list, repr=False, compare=False)
+    offset: int = field(default=-1, repr=False, compare=False)  # byte where it starts, if known
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.rule)

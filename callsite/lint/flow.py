@@ -248,6 +248,31 @@ class Analyzer:
         return [f for f in self.findings
                 if f.rule != "DLR004" or (f.file, f.line, f.column) not in strong]
 
+    def release(self) -> None:
+        """Break the reference cycles (functions and their classes and files, the dispatch
+        table's bound methods) so the trees are freed at once, not by a late, long
+        collection of everything the run allocated."""
+        for f in self.files:
+            f.functions.clear()
+            f.top = None
+        for fn in self.col.functions:
+            fn.cls = fn.file = None
+        for fn in self.lambdas.values():
+            fn.cls = fn.file = None
+        for cls in self.col.classes.values():
+            cls.methods.clear()
+            cls.members.clear()
+        self.col.classes.clear()
+        self.col.functions.clear()
+        self.lambdas.clear()
+        self.local_syms.clear()
+        self._tparams.clear()
+        self._dispatch = {}
+        self.file = self.func = self.cls = None  # type: ignore[assignment]
+        self.fstack = []
+        self.scopes = []
+        self.env = {}
+
     def run_function(self, fn: Function) -> None:
         fn.ran = self.round
         self.file = fn.file
@@ -388,7 +413,7 @@ class Analyzer:
                    "edits": [dict(zip(("line", "column"), where.get(off) or src.position(off)), insert=text)
                              for off, text in edits]}
         self.findings.append(Finding(src.path, line, col, eline, ecol, rule,
-                                     RULES[rule].severity, message, fix, "", edits or []))
+                                     RULES[rule].severity, message, fix, "", edits or [], start))
 
     def check_arg(self, expr, v: int, kind: str, cast: str = "object", modifier: bool = False) -> None:
         if not v & DYN:

@@ -77,6 +77,13 @@ class Source:
         end = starts[line] - 1 if line < len(starts) else len(self.data)
         return self.data[starts[line - 1]:end].decode("utf-8", "replace").rstrip("\r")
 
+    def line_text_at(self, offset: int) -> str:
+        """The text of the line holding byte ``offset``; no line table needed."""
+        data = self.data
+        start = data.rfind(b"\n", 0, offset) + 1
+        end = data.find(b"\n", offset)
+        return data[start:end if end >= 0 else len(data)].decode("utf-8", "replace").rstrip("\r")
+
     def offset(self, line: int, column: int) -> int:
         """Byte offset of a 1-based line/character column."""
         start = self._starts()[line - 1]
