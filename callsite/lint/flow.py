@@ -188,16 +188,26 @@ class Analyzer:
         fns = self.col.functions
         if not fns:
             return []
-        # methods subscribed to events or passed as callbacks run again and again
+        # methods subscribed to events or passed as callbacks run again and again; only
+        # what a walked function is matters, so that is settled as each one is activated
         handler_names: set[bytes] = set()
         for f in self.files:
             handler_names.update(_HANDLER_RE.findall(f.src.data))
-        for cls in self.col.classes.values():
-            for name, lst in cls.methods.items():
-                word = name.encode()
-                if word in handler_names or any(_passed_as_callback(f.src.data, word) for f in self.files):
-                    for fn in lst:
-                        fn.repeated = True
+        named = {id(fn): name.encode() for cls in self.col.classes.values()
+                 for name, lst in cls.methods.items() for fn in lst}
+        callback: dict[bytes, bool] = {}
+
+        def activate(fn: Function) -> None:
+            word = named.get(id(fn))
+            if word is not None:
+                hit = callback.get(word)
+                if hit is None:
+                    hit = callback[word] = word in handler_names or any(
+                        _passed_as_callback(f.src.data, word) for f in self.files)
+                if hit:
+                    fn.repeated = True
+            active.append(fn)
+            active_ids.add(id(fn))
         base = {b"dynamic", b"CallSite", b"Binder"} | {w.encode() for w in SOURCE_WORDS}
         base |= {n.encode() for n in self.col.com_types}
         for f in self.files:
@@ -217,8 +227,7 @@ class Analyzer:
             mentions.add(base | names)
             new = [fn for fn in fns if id(fn) not in active_ids and mentions.within(fn)]
             for fn in new:
-                active.append(fn)
-                active_ids.add(id(fn))
+                activate(fn)
             # every round records; the findings of the first round in which nothing that was
             # already read changed afterwards (so every read saw its final value) stand
             self.changed = False
@@ -363,16 +372,23 @@ class Analyzer:
 
     def _class_of(self, node) -> ClassInfo | None:
         """The in-file class named by ``node``, or the declared class of the variable it names."""
-        cls = self._class_named(node)
-        if cls is not None:
-            return cls
-        if node.type == "identifier":
-            hit = self.lookup(node.text.decode())
-        elif node.type == "member_access_expression":
+        t = node.type
+        if t == "identifier":
+            name = node.text.decode()
+            hit = self.lookup(name)
+            if hit is None:  # not a variable: maybe a class
+                hits = self.col.by_name.get(name)
+                return hits[0] if hits else None
+        elif t == "member_access_expression":
+            cls = self._class_named(node)
+            if cls is not None:
+                return cls
             recv = node.child_by_field_name("expression")
             if recv is None or recv.type not in ("this", "this_expression") or self.cls is None:
                 return None
             hit = self.cls.lookup(rightmost(node.child_by_field_name("name")))
+        elif t == "generic_name" or t == "qualified_name":
+            return self._class_named(node)
         else:
             return None
         if not isinstance(hit, Sym) or not hit.type_text or hit.kind not in (K_OBJECT, K_VAR):
