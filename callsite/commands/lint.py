@@ -21,7 +21,9 @@ def register(subparsers) -> None:
     g.add_argument("--fix", action="store_true", help="insert the casts in place")
     g.add_argument("--diff", action="store_true", help="print the fixes as a unified diff instead")
     p.add_argument("--baseline", metavar="FILE", help="JSON findings (from --format json) to ignore")
-    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (0: one per core)")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="worker processes: 0 for one per core, 1 for none (default: one per core, "
+                        "fewer when there is little to parse)")
     p.add_argument("--quick", action="store_true",
                    help="parse only files that can have findings (dynamic, CallSite or Binder as a word, "
                         "or a part of their partial types), as semgrep does: several times faster, but "
@@ -33,7 +35,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from callsite.lint import engine, fix, report, sarif
 
-    if args.jobs < 0:
+    if args.jobs is not None and args.jobs < 0:
         raise DlrsimError("-j must be 0 (one per core) or more")
     rules = args.rules.split(",") if args.rules else None
     enabled = engine.select_rules(rules, args.all)

@@ -223,11 +223,32 @@ def _run_chunk_remote(args):
     return out
 
 
-def run(paths: Sequence[str], enabled: set[str], jobs: int = 1, quick: bool = False) -> list[FileResult]:
+AUTO_BYTES_PER_WORKER = 256 * 1024  # below this much to parse, a worker costs more than it saves
+
+
+def cores() -> int:
+    """Cores this process may run on (a container's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def auto_jobs(groups: list[list[tuple[str, bytes]]]) -> int:
+    """One worker per core, but no more than the work can feed: starting a worker costs
+    about what parsing a quarter megabyte does."""
+    work = sum(len(d) for g in groups for _p, d in g)
+    return max(1, min(cores(), work // AUTO_BYTES_PER_WORKER))
+
+
+def run(paths: Sequence[str], enabled: set[str], jobs: int | None = 1,
+        quick: bool = False) -> list[FileResult]:
     """Lint files and directories; one result per file, in discovery order.
 
-    ``quick`` skips parsing files that cannot have findings (no ``dynamic``,
-    ``CallSite`` or ``Binder`` in them), so their syntax errors go unreported.
+    ``jobs``: worker processes; 0 for one per core, None to choose from the amount of
+    work (one per core for large trees, none for a few files). ``quick`` skips parsing
+    files that cannot have findings (no ``dynamic``, ``CallSite`` or ``Binder`` in them),
+    so their syntax errors go unreported.
     """
     files = discover(paths)
     results: dict[str, FileResult] = {}
@@ -245,14 +266,16 @@ def run(paths: Sequence[str], enabled: set[str], jobs: int = 1, quick: bool = Fa
     groups = _group(readable)
     enabled_f, com_f = frozenset(enabled), frozenset(com_types)
     if jobs == 0:
-        jobs = os.cpu_count() or 1
+        jobs = cores()
     local: list = []  # groups this process lints itself
-    if quick and jobs > 1:
+    if quick and jobs != 1:
         # files --quick will not parse only need decoding: do that here, while the workers
         # parse, rather than ship their bytes to a worker and back
         worth = [any(_can_have_findings(d) for _p, d in g) for g in groups]
         local = [g for g, w in zip(groups, worth) if not w]
         groups = [g for g, w in zip(groups, worth) if w]
+    if jobs is None:
+        jobs = auto_jobs(groups)
     if jobs <= 1 or len(groups) <= 1:
         for r in _run_chunk((local + groups, enabled_f, com_f, quick)):
             results[r.path] = r
@@ -266,7 +289,7 @@ def run(paths: Sequence[str], enabled: set[str], jobs: int = 1, quick: bool = Fa
             chunks[i].append(g)
             sizes[i] += sum(len(d) for _p, d in g)
         from concurrent.futures import ProcessPoolExecutor  # only for -j > 1
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, nchunks)) as pool:
             pending = pool.map(_run_chunk_remote, [(c, enabled_f, com_f, quick) for c in chunks if c])
             for r in _run_chunk((local, enabled_f, com_f, quick)):
                 results[r.path] = r
@@ -318,7 +341,7 @@ def apply_baseline(results: list[FileResult], keys: set[tuple[str, str, str]]) -
 
 
 def lint_paths(paths: Sequence[str] | str, rules: Iterable[str] | None = None, *,
-               all_rules: bool = False, jobs: int = 1, baseline: str | None = None,
+               all_rules: bool = False, jobs: int | None = 1, baseline: str | None = None,
                quick: bool = False) -> list[Finding]:
     """Lint C# files or directories and return every finding, DLR000 file problems included."""
     if isinstance(paths, (str, os.PathLike)):

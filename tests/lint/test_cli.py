@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -164,9 +165,19 @@ def test_bad_files_are_reported_and_the_run_goes_on(capsys, tmp_path, wrong):
 
 
 def test_parallel_jobs_give_the_same_findings(capsys):
-    _, serial, _ = lint(capsys, "--all", "--format", "json", CORPUS)
+    _, serial, _ = lint(capsys, "--all", "--format", "json", "-j", "1", CORPUS)
     _, parallel, _ = lint(capsys, "--all", "--format", "json", "-j", "2", CORPUS)
-    assert json.loads(serial) == json.loads(parallel)
+    _, auto, _ = lint(capsys, "--all", "--format", "json", CORPUS)
+    assert json.loads(serial) == json.loads(parallel) == json.loads(auto)
+
+
+def test_default_jobs_follow_the_work_and_the_cores():
+    from callsite.lint.engine import AUTO_BYTES_PER_WORKER, auto_jobs, cores
+    few = [[("a.cs", b"x" * 1000)], [("b.cs", b"y" * 1000)]]
+    assert auto_jobs(few) == 1  # a worker would cost more than it saves
+    many = [[(f"f{i}.cs", b"x" * AUTO_BYTES_PER_WORKER)] for i in range(64)]
+    assert auto_jobs(many) == min(cores(), 64)
+    assert 1 <= cores() <= (os.cpu_count() or 1)
 
 
 def test_negative_jobs_is_a_usage_error(capsys, wrong):
