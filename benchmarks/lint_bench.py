@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_lint_corpus import generate  # noqa: E402
 
+from callsite.lint.engine import cores  # noqa: E402
+
 RULE = ROOT / "benchmarks" / "dlr001.semgrep.yml"
 TRUTH = ROOT / "tests" / "lint" / "corpus"
 
@@ -70,9 +72,9 @@ def find_semgrep() -> str | None:
     return shutil.which("semgrep")
 
 
-def run_semgrep(semgrep: str, target: Path, jobs: int = 1) -> tuple[float, list[dict]]:
+def run_semgrep(semgrep: str, target: Path, extra: list[str] | None = None) -> tuple[float, list[dict]]:
     cmd = [semgrep, "--config", str(RULE), "--metrics=off", "--disable-version-check",
-           "--quiet", "--json", "-j", str(jobs), str(target)]
+           "--quiet", "--json", *(["-j", "1"] if extra is None else extra), str(target)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.perf_counter() - t0
@@ -94,17 +96,18 @@ def _stats(xs: list[float]) -> dict:
 def side_by_side(semgrep: str, target: Path, runs: int, cores: int) -> dict:
     """Each configuration once per round, interleaved so that drifting load hits all alike.
 
-    Per core: both tools with one job. Per machine: each tool in its fastest configuration
-    with up to ``cores`` jobs (what a CI job on this machine would see)."""
+    Per core: both tools with one job. Defaults: each tool as a user runs it, without
+    ``-j`` (semgrep then uses one job per core, dlrsim one per core when there is enough
+    to parse). Fastest of each: the quickest configuration of each tool on this machine."""
     mb = corpus_bytes(target) / 1e6
-    sg_cfg = {"semgrep -j 1": 1, **({f"semgrep -j {cores}": cores} if cores > 1 else {})}
+    sg_cfg = {"semgrep -j 1": ["-j", "1"], "semgrep": []}
     dl_cfg = {"dlrsim --quick -j 1": ["-j", "1", "--quick"], "dlrsim -j 1": ["-j", "1"],
-              **({f"dlrsim --quick -j {cores}": ["-j", str(cores), "--quick"]} if cores > 1 else {})}
+              "dlrsim --quick": ["--quick"], "dlrsim": []}
     times: dict[str, list[float]] = {k: [] for k in [*sg_cfg, *dl_cfg]}
     found: dict[str, set] = {}
     for _ in range(runs):
-        for label, jobs in sg_cfg.items():
-            dt, results = run_semgrep(semgrep, target, jobs)
+        for label, extra in sg_cfg.items():
+            dt, results = run_semgrep(semgrep, target, extra)
             times[label].append(dt)
             found[label] = {(Path(r["path"]).name, r["start"]["line"], r["start"]["col"]) for r in results}
         for label, extra in dl_cfg.items():
@@ -113,7 +116,7 @@ def side_by_side(semgrep: str, target: Path, runs: int, cores: int) -> dict:
             found[label] = {(Path(f["file"]).name, f["line"], f["column"]) for f in json.loads(stdout)
                             if f["rule"] != "DLR000"}
     st = {k: _stats(v) for k, v in times.items()}
-    res: dict = {"corpus_mb": round(mb, 2), "times": st}
+    res: dict = {"corpus_mb": round(mb, 2), "cores": cores, "times": st}
     print(f"{mb:.1f} MB, {runs} single runs of each, interleaved (median, min-max):")
     for k in times:
         print(f"  {k:22s} {st[k]['median']:6.2f} s  ({st[k]['min']:.2f}-{st[k]['max']:.2f}), "
@@ -125,11 +128,14 @@ def side_by_side(semgrep: str, target: Path, runs: int, cores: int) -> dict:
 
     sg1 = "semgrep -j 1"
     res["per_core"] = {"dlrsim --quick": ratio(sg1, "dlrsim --quick -j 1"), "dlrsim": ratio(sg1, "dlrsim -j 1")}
+    res["defaults"] = {"dlrsim --quick": ratio("semgrep", "dlrsim --quick"), "dlrsim": ratio("semgrep", "dlrsim")}
     best_sg = min(sg_cfg, key=lambda k: st[k]["median"])
     best_dl = min((k for k in dl_cfg if "--quick" in k), key=lambda k: st[k]["median"])
     res["per_machine"] = {"semgrep": best_sg, "dlrsim": best_dl, **ratio(best_sg, best_dl)}
     for name, r in res["per_core"].items():
-        print(f"  per core, {name:15s} {r['median']:5.1f}x faster than semgrep (worst case {r['worst']}x)")
+        print(f"  per core, {name:15s} {r['median']:5.1f}x faster than semgrep -j 1 (worst case {r['worst']}x)")
+    for name, r in res["defaults"].items():
+        print(f"  defaults, {name:15s} {r['median']:5.1f}x faster than semgrep (worst case {r['worst']}x)")
     r = res["per_machine"]
     print(f"  fastest of each: {best_dl} vs {best_sg}: {r['median']}x (worst case {r['worst']}x)")
     sg, dl = found[sg1], found["dlrsim -j 1"]
@@ -138,6 +144,7 @@ def side_by_side(semgrep: str, target: Path, runs: int, cores: int) -> dict:
     print(f"  findings: semgrep {len(sg)}, dlrsim {len(dl)}, both {len(sg & dl)}, "
           f"only semgrep {len(sg - dl)}, only dlrsim {len(dl - sg)}")
     return res
+
 
 def truth() -> set[tuple[str, int, int]]:
     sys.path.insert(0, str(ROOT))
@@ -200,7 +207,7 @@ def main() -> None:
     nfiles = len(list(d.rglob("*.cs")))
     mb = size / 1e6
     print(f"corpus: {nfiles} files, {mb:.2f} MB ({d})")
-    out: dict = {"corpus_files": nfiles, "corpus_mb": round(mb, 3), "cpus": os.cpu_count()}
+    out: dict = {"corpus_files": nfiles, "corpus_mb": round(mb, 3), "cpus": cores()}
 
     # throughput per core: CPU time in process (parse + analysis), best of N
     for quick in (False, True):
@@ -245,8 +252,7 @@ def main() -> None:
                 tmp2 = tempfile.mkdtemp(prefix="dlrsim-lint-bench-")
                 generate(tmp2, int(size_mb * 1_000_000), seed=1, dynamic_share=args.dynamic_share)
                 target = Path(tmp2)
-            out["semgrep"]["sizes"][str(size_mb)] = side_by_side(semgrep, target, args.runs,
-                                                                 os.cpu_count() or 1)
+            out["semgrep"]["sizes"][str(size_mb)] = side_by_side(semgrep, target, args.runs, cores())
             if tmp2:
                 shutil.rmtree(tmp2, ignore_errors=True)
     cmp = compare_on_truth(semgrep)
