@@ -92,3 +92,29 @@ class G<TC> {
     fixed = apply_fixes(src.encode(), lint_source(src)).decode()
     assert "UseT((object)app); UseC((object)app); Name((string)app.Name); Many((object)app, (object)app);" in fixed
     assert lint_source(fixed) == []
+
+
+def test_members_with_non_ascii_names_carry_their_values_to_other_methods():
+    # the field is assigned in one method and passed in another, which mentions no other
+    # trigger word: its name alone must make that method worth analyzing
+    src = ('using System.Runtime.InteropServices;\n'
+           'class Ünïcode\n{\n'
+           '    dynamic _appé;\n'
+           '    void Open() { _appé = Marshal.GetActiveObject("Excel.Application"); }\n'
+           '    void Use() { Log(_appé); }\n'
+           '    static void Log(object o) { }\n}\n')
+    found = [(f.rule, f.line, f.column) for f in lint_source(src)]
+    assert found == [("DLR001", 6, 22)]
+
+
+def test_a_method_passed_as_a_callback_is_repeated_even_from_code_that_is_not_analyzed():
+    src = ('using System.Runtime.InteropServices;\nusing System.Threading;\n'
+           'class C\n{\n'
+           '    Timer Start() => new Timer( this.Tick , null, 0, 1000);\n'
+           '    void Tick(object state)\n    {\n'
+           '        dynamic app = Marshal.GetActiveObject("Excel.Application");\n'
+           '        System.Console.WriteLine(app.ActiveSheet);\n    }\n'
+           '    void Ticker(object state) { Tick(state); }\n}\n')
+    assert [f.rule for f in lint_source(src)] == ["DLR002"]
+    alone = src.replace("new Timer( this.Tick , null, 0, 1000)", "null")
+    assert [f.rule for f in lint_source(alone)] == ["DLR001"]
