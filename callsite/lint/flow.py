@@ -10,11 +10,11 @@ call sites in these files pass, plus "unknown" for callers elsewhere).
 
 from __future__ import annotations
 
-import bisect
 import re
 from typing import Callable
 
 from callsite.lint.findings import Finding, RULES
+from callsite.lint.mentions import Mentions, passed_as_callback
 from callsite.lint.lattice import (COM, COMTYPE, DYN, DYNAMIC, ELEM, INTERESTING, K_DYNAMIC,
                                    K_OBJECT, K_PRIMITIVE, K_VAR, ORIGIN, UNK, coerce, member_of)
 from callsite.lint.symbols import (ClassInfo, Collector, FileCtx, Function, Sym, params_of,
@@ -84,74 +84,6 @@ def rightmost(node) -> str:
     return ""
 
 
-_SPACE_BYTES = frozenset(b" \t\n\r\f\v")
-
-
-def _passed_as_callback(data: bytes, name: bytes) -> bool:
-    """Does ``name`` appear as a whole argument, ``f(x, name)`` or ``f(this.name)``: a method
-    group passed as a callback, which is then called again and again? Searching for the
-    few method names is much faster than matching every argument in the file."""
-    n = len(name)
-    end = len(data)
-    i = data.find(name)
-    while i >= 0:
-        j = i - 5 if data[i - 5:i] == b"this." else i
-        k = i + n
-        if (i == 0 or data[i - 1] not in _WORD_BYTES) and (k == end or data[k] not in _WORD_BYTES):
-            while j > 0 and data[j - 1] in _SPACE_BYTES:
-                j -= 1
-            while k < end and data[k] in _SPACE_BYTES:
-                k += 1
-            if j > 0 and data[j - 1] in b"(," and k < end and data[k] in b",)":
-                return True
-        i = data.find(name, k)
-    return False
-
-
-_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-
-
-class _Mentions:
-    """Where the words that make a function worth walking occur, per file.
-
-    A few substring searches per file, instead of splitting every function into
-    words: most functions mention none of them, and the words are few."""
-
-    def __init__(self, files: list[FileCtx]) -> None:
-        self._data = {f.index: f.src.data for f in files}
-        self._at: dict[int, list[int]] = {f.index: [] for f in files}
-        self._searched: set[bytes] = set()
-
-    def add(self, words: set[bytes]) -> None:
-        new = words - self._searched
-        if not new:
-            return
-        self._searched |= new
-        for index, data in self._data.items():
-            at = self._at[index]
-            size = len(at)
-            end = len(data)
-            for w in new:
-                n = len(w)
-                i = data.find(w)
-                while i >= 0:
-                    if (i == 0 or data[i - 1] not in _WORD_BYTES) and \
-                            (i + n == end or data[i + n] not in _WORD_BYTES):
-                        at.append(i)
-                    i = data.find(w, i + n)
-            if len(at) != size:
-                at.sort()
-
-    def within(self, fn: Function) -> bool:
-        """Does one of the words occur in the function's declaration?"""
-        if fn.span is None:
-            return False
-        at = self._at[fn.file.index]
-        start, end = fn.span
-        i = bisect.bisect_left(at, start)
-        return i < len(at) and at[i] < end
-
-
 class Analyzer:
     """Analyzes a group of files that share partial types, and reports findings."""
 
@@ -203,7 +135,7 @@ class Analyzer:
                 hit = callback.get(word)
                 if hit is None:
                     hit = callback[word] = word in handler_names or any(
-                        _passed_as_callback(f.src.data, word) for f in self.files)
+                        passed_as_callback(f.src.data, word) for f in self.files)
                 if hit:
                     fn.repeated = True
             active.append(fn)
@@ -220,7 +152,7 @@ class Analyzer:
                 if s.kind == K_DYNAMIC or s.tflags:
                     names.add(s.name.encode())
         # a function is analyzed once it mentions a word that can carry a dynamic or COM value
-        mentions = _Mentions(self.files)
+        mentions = Mentions(self.files)
         active: list[Function] = []
         active_ids: set[int] = set()
         for round_no in range(_MAX_ROUNDS):
