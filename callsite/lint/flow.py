@@ -358,8 +358,8 @@ class Analyzer:
         if edits:
             where = {start: (line, col), end: (eline, ecol)}
             fix = {"description": fix_desc or "",
-                   "edits": [dict(zip(("line", "column"), where.get(off) or src.position(off)), insert=text)
-                             for off, text in edits]}
+                   "edits": [dict(zip(("line", "column"), where.get(off) or src.position(off)),
+                                  insert=text) for off, text in edits]}
         self.findings.append(Finding(src.path, line, col, eline, ecol, rule,
                                      RULES[rule].severity, message, fix, "", edits or [], start))
 
@@ -1332,19 +1332,22 @@ class Analyzer:
                     sym = self._local(ident, ident.text.decode(), K_VAR, 0)
                     self._store(sym, UNK)
         body = node.child_by_field_name("body")
-        self._looping(lambda: self.ev(body) if body is not None else None)
+        self._looping([body] if body is not None else [])
         self.scopes.pop()
         return 0
 
-    def _looping(self, run_once: Callable[[], object]) -> None:
-        """Run a loop body; again from the joined state if it changed any variable."""
+    def _looping(self, parts: list) -> None:
+        """Run a loop's parts (condition, update, body); again from the joined state if they
+        changed any variable."""
         self.loop += 1
         before = dict(self.env)
-        run_once()
+        for c in parts:
+            self.ev(c)
         if self.env != before:
             self.env = self._join_envs(before, self.env)
             again = dict(self.env)
-            run_once()
+            for c in parts:
+                self.ev(c)
             self.env = self._join_envs(again, self.env)
         self.loop -= 1
 
@@ -1365,22 +1368,13 @@ class Analyzer:
                 self.ev(c)
             else:
                 rest.append(c)
-
-        def once() -> None:
-            for c in rest:
-                self.ev(c)
-        self._looping(once)
+        self._looping(rest)
         self.scopes.pop()
         return 0
 
     def _loop_all(self, node) -> int:
         self.scopes.append({})
-        kids = node.named_children
-
-        def once() -> None:
-            for c in kids:
-                self.ev(c)
-        self._looping(once)
+        self._looping(node.named_children)
         self.scopes.pop()
         return 0
 

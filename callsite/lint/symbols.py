@@ -301,7 +301,8 @@ class Collector:
         decl = next((c for c in m.named_children if c.type == "variable_declaration"), None)
         if decl is None:
             return
-        static = b"static" in modifiers(m) or b"const" in modifiers(m)
+        mods = modifiers(m)
+        static = b"static" in mods or b"const" in mods
         tnode = decl.child_by_field_name("type")
         kind, tflags = type_info(tnode)
         for d in decl.named_children:
@@ -345,6 +346,7 @@ class Collector:
         if acc is None:
             return
         static = b"static" in modifiers(m)
+        span = (m.start_byte, m.end_byte)  # an accessor is activated by its whole property
         for a in acc.named_children:
             if a.type != "accessor_declaration":
                 continue
@@ -355,11 +357,11 @@ class Collector:
             aname = a.child_by_field_name("name")
             which = aname.text.decode() if aname is not None else "get"
             if which == "get":
-                fn = Function(sym.name, "get", a, body, [], sym, cls, ctx, span=(m.start_byte, m.end_byte), is_static=static)
+                fn = Function(sym.name, "get", a, body, [], sym, cls, ctx, span=span, is_static=static)
             else:
                 value = Sym("value", sym.kind, sym.tflags, value=coerce(sym.kind, sym.tflags, UNK))
                 fn = Function(sym.name, "set", a, body, [value], Sym("<void>", K_PRIMITIVE, 0),
-                              cls, ctx, span=(m.start_byte, m.end_byte), is_static=static)
+                              cls, ctx, span=span, is_static=static)
             self._add_fn(fn, ctx)
 
     def _method(self, m, ctx: FileCtx, cls: ClassInfo) -> None:
@@ -379,7 +381,8 @@ class Collector:
         ret = Sym("<return>", rkind if rnode is not None else K_PRIMITIVE, rflags)
         body = m.child_by_field_name("body") or next(
             (c for c in m.named_children if c.type in ("block", "arrow_expression_clause")), None)
-        fn = Function(name, kind, m, body, None, ret, cls, ctx, span=(m.start_byte, m.end_byte), is_static=static)
+        fn = Function(name, kind, m, body, None, ret, cls, ctx, span=(m.start_byte, m.end_byte),
+                      is_static=static)
         if body is None:  # abstract, extern, partial declaration: callers get what the type says
             ret.value = coerce(ret.kind, ret.tflags, UNK)
         plist = m.child_by_field_name("parameters")
