@@ -1,0 +1,404 @@
+"""Expressions: what value each kind of C# expression has, and the checks on the way.
+
+Member and element access, creation, conversions, operators, interpolation and
+assignments. Calls are in :mod:`calls`, statements in :mod:`statements`.
+"""
+
+from __future__ import annotations
+
+from callsite.lint.lattice import (COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK, coerce,
+                                   member_of)
+from callsite.lint.symbols import Function, Sym, type_info
+from callsite.lint.vocabulary import NON_COM_RESULTS, rightmost
+
+
+class Expressions:
+    """The value of each kind of expression. A part of :class:`~callsite.lint.flow.Analyzer`."""
+
+    def _children(self, node) -> int:
+        for c in node.named_children:
+            self.ev(c)
+        return 0
+
+    def _children_unk(self, node) -> int:
+        self._children(node)
+        return UNK
+
+    def _children_zero(self, node) -> int:
+        self._children(node)
+        return 0
+
+    def _identifier(self, node) -> int:
+        hit = self.lookup(node.text.decode())
+        if isinstance(hit, Sym):
+            return self._read(hit)
+        if hit is None:
+            return UNK
+        return 0  # a method group or local function
+
+    def _paren(self, node) -> int:
+        v = 0
+        for c in node.named_children:
+            v = self.ev(c)
+        return v
+
+    def _member_value(self, recv, name: str) -> int:
+        """Value of ``recv.name``; evaluates recv."""
+        if recv.type in ("this", "this_expression"):
+            hit = self.cls.lookup(name) if self.cls else None
+            return self._val(hit) if isinstance(hit, Sym) else UNK
+        cls = self._class_of(recv)
+        if cls is not None:
+            hit = cls.lookup(name)
+            return self._val(hit) if isinstance(hit, Sym) else UNK
+        rv = self.ev(recv)
+        if rv & DYN:
+            return member_of(rv)
+        if rv & COM and name not in NON_COM_RESULTS:
+            return COM | UNK
+        return UNK
+
+    def _member_access(self, node) -> int:
+        recv = node.child_by_field_name("expression")
+        name = rightmost(node.child_by_field_name("name"))
+        if recv is None:
+            return UNK
+        return self._member_value(recv, name)
+
+    def _conditional_access(self, node) -> int:
+        cond = node.child_by_field_name("condition")
+        rv = self.ev(cond) if cond is not None else UNK
+        out = UNK
+        for c in node.named_children:
+            if cond is not None and c.id == cond.id:
+                continue
+            if c.type == "member_binding_expression":
+                out = member_of(rv) if rv & DYN else (COM | UNK if rv & COM else UNK)
+            elif c.type == "element_binding_expression":
+                self._element_binding(c)
+                out = member_of(rv) if rv & (DYN | ELEM) else UNK
+            else:
+                out = self.ev(c)
+        return out
+
+    def _bracket_args(self, args, recv_v: int) -> int:
+        anydyn = 0
+        if args is None:
+            return 0
+        for a in args.named_children:
+            if a.type != "argument":
+                continue
+            expr = a.named_children[-1] if a.named_children else None
+            if expr is None:
+                continue
+            v = self.ev(expr)
+            anydyn |= v & DYN
+            self.check_arg(expr, v, "indexer")
+        return anydyn
+
+    def _element_access(self, node) -> int:
+        recv = node.child_by_field_name("expression")
+        rv = self.ev(recv) if recv is not None else UNK
+        anydyn = self._bracket_args(node.child_by_field_name("subscript"), rv)
+        if rv & DYN:
+            return member_of(rv)
+        if rv & ELEM:
+            return DYNAMIC | (rv & COM or UNK)
+        if anydyn:
+            return DYNAMIC | UNK
+        return (rv & COM) | UNK
+
+    def _element_binding(self, node) -> int:
+        args = next((c for c in node.named_children if c.type == "bracketed_argument_list"), None)
+        self._bracket_args(args, 0)
+        return UNK
+
+
+    # -- creation ---------------------------------------------------------
+    def _object_creation(self, node) -> int:
+        tnode = node.child_by_field_name("type")
+        args = node.child_by_field_name("arguments")
+        targets: list[Function] = []
+        if args is not None:
+            for a in args.named_children:
+                if a.type == "argument" and a.named_children and a.named_children[-1].type == "identifier":
+                    hit = self.lookup(a.named_children[-1].text.decode())
+                    if isinstance(hit, list):  # a method passed as a callback: a handler
+                        for fn in hit:
+                            self._mark_repeated(fn)
+        anydyn = 0
+        if args is not None:
+            for a in args.named_children:
+                if a.type != "argument":
+                    continue
+                expr, pname, modifier = self._arg_parts(a)
+                if expr is None:
+                    continue
+                v = self.ev(expr)
+                anydyn |= v & DYN
+                if v & DYN:
+                    self.check_arg(expr, v, "ctor", self._cast_for(targets, pname) if targets else "object", modifier)
+        for c in node.named_children:
+            if c.type == "initializer_expression":
+                self._initializer(c)
+        if tnode is None:
+            return UNK
+        if self._is_com_type(tnode):
+            return COM
+        _kind, tflags = type_info(tnode)
+        return tflags
+
+    def _initializer(self, node) -> int:
+        v = 0
+        for c in node.named_children:
+            v |= self.ev(c) & (DYN | ORIGIN)
+        return v
+
+    def _array_creation(self, node) -> int:
+        tnode = node.child_by_field_name("type")
+        elem_dyn = tnode is not None and b"dynamic" in tnode.text
+        v = 0
+        for c in node.named_children:
+            if tnode is not None and c.id == tnode.id:
+                continue
+            v |= self.ev(c)
+        if elem_dyn or v & DYN:
+            return ELEM | (v & (COM | UNK))
+        return v & (COM | UNK)
+
+    # -- conversions ------------------------------------------------------
+    def _convert(self, value, tnode) -> int:
+        """``(T)value`` and ``value as T`` alike: the result has T's static type."""
+        v = self.ev(value) if value is not None else UNK
+        kind, tflags = type_info(tnode)
+        return coerce(kind, tflags, v)
+
+    def _cast(self, node) -> int:
+        return self._convert(node.child_by_field_name("value"), node.child_by_field_name("type"))
+
+    def _as(self, node) -> int:
+        return self._convert(node.child_by_field_name("left"), node.child_by_field_name("right"))
+
+    def _is(self, node) -> int:
+        left = node.child_by_field_name("left") or node.child_by_field_name("expression")
+        v = self.ev(left) if left is not None else UNK
+        pat = node.child_by_field_name("pattern") or node.child_by_field_name("right")
+        if pat is not None:
+            self._declare_pattern(pat, v)
+        return 0
+
+    def _declare_pattern(self, pat, v: int) -> None:
+        if pat.type == "declaration_pattern":
+            tnode = pat.child_by_field_name("type")
+            nm = pat.child_by_field_name("name")
+            if nm is not None and nm.type == "identifier":
+                kind, tflags = type_info(tnode)
+                sym = self._local(nm, nm.text.decode(), kind, tflags)
+                self._store(sym, v)
+            return
+        for c in pat.named_children:
+            if c.type.endswith("pattern"):
+                self._declare_pattern(c, v)
+
+    def _typeof(self, node) -> int:
+        tnode = node.child_by_field_name("type") or (node.named_children[0] if node.named_children else None)
+        return COMTYPE if self._is_com_type(tnode) else 0
+
+    # -- operators --------------------------------------------------------
+    def _conditional(self, node) -> int:
+        cond = node.child_by_field_name("condition")
+        if cond is not None:
+            self.ev(cond)
+        v = 0
+        for f in ("consequence", "alternative"):
+            c = node.child_by_field_name(f)
+            if c is not None:
+                v |= self.ev(c)
+        return v
+
+    def _binary(self, node) -> int:
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        op = node.child_by_field_name("operator")
+        lv = self.ev(left) if left is not None else 0
+        rv = self.ev(right) if right is not None else 0
+        optype = op.type if op is not None else ""
+        if optype == "??":
+            return lv | rv
+        if (lv | rv) & DYN:
+            # operands reached from a COM object through arithmetic are numbers in practice;
+            # equality is where objects themselves meet an operator
+            if right is not None and optype in ("==", "!="):
+                self.check_arg(right, rv, "operator")
+            return DYNAMIC | UNK
+        return 0
+
+    def _unary(self, node) -> int:
+        v = 0
+        for c in node.named_children:
+            v = self.ev(c)
+        return DYNAMIC | UNK if v & DYN else 0
+
+    def _interpolation(self, node) -> int:
+        for c in node.named_children:
+            if c.type in ("interpolation_alignment_clause", "interpolation_format_clause"):
+                continue
+            v = self.ev(c)
+            self.check_arg(c, v, "interp")
+        return 0
+
+    def _await(self, node) -> int:
+        v = 0
+        for c in node.named_children:
+            v = self.ev(c)
+        return member_of(v) if v & DYN else UNK
+
+    def _switch_expression(self, node) -> int:
+        v = 0
+        first = True
+        for c in node.named_children:
+            if first:
+                first = False
+                self.ev(c)
+                continue
+            if c.type == "switch_expression_arm":
+                kids = c.named_children
+                for k in kids[:-1]:
+                    self.ev(k)
+                if kids:
+                    v |= self.ev(kids[-1])
+        return v
+
+    def _tuple(self, node) -> int:
+        self._children(node)
+        return UNK
+
+    def _argument_plain(self, node) -> int:
+        expr, _n, _m = self._arg_parts(node)
+        return self.ev(expr) if expr is not None else 0
+
+    # -- assignments and declarations ------------------------------------
+    def _assignment(self, node) -> int:
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        op = node.child_by_field_name("operator")
+        optype = op.type if op is not None else "="
+        if right is not None and right.type in ("lambda_expression", "anonymous_method_expression"):
+            r = self._lambda(right, hint=None, repeat=optype == "+=")
+        else:
+            r = self.ev(right) if right is not None else UNK
+        if optype == "+=" and right is not None and right.type in ("identifier", "member_access_expression"):
+            hit = self.lookup(rightmost(right)) if right.type == "identifier" else None
+            if right.type == "member_access_expression":
+                recv = right.child_by_field_name("expression")
+                if recv is not None and recv.type in ("this", "this_expression") and self.cls is not None:
+                    hit = self.cls.lookup(rightmost(right))
+            if isinstance(hit, list):
+                for fn in hit:
+                    self._mark_repeated(fn)
+        if left is None:
+            return r
+        if optype == "=":
+            self._assign_to(left, r, right)
+            return r
+        if optype == "??=":
+            lv = self.ev(left)
+            self._assign_to(left, r, right)
+            return lv | r
+        lv = self.ev(left)
+        if (lv | r) & DYN and right is not None:
+            self._assign_to(left, DYNAMIC | UNK, None)
+            return DYNAMIC | UNK
+        return lv
+
+    def _assign_to(self, left, v: int, right) -> None:
+        t = left.type
+        if t == "identifier":
+            hit = self.lookup(left.text.decode())
+            if isinstance(hit, Sym):
+                if hit.is_field:
+                    self._assign_sym(hit, v)
+                else:
+                    self._store(hit, v)
+            return
+        if t == "member_access_expression":
+            recv = left.child_by_field_name("expression")
+            name = rightmost(left.child_by_field_name("name"))
+            if recv is None:
+                return
+            if recv.type in ("this", "this_expression"):
+                hit = self.cls.lookup(name) if self.cls else None
+            else:
+                cls = self._class_of(recv)
+                if cls is not None:
+                    hit = cls.lookup(name)
+                else:
+                    rv = self.ev(recv)
+                    if rv & DYN and not rv & COM and right is not None:
+                        self.check_arg(right, v, "setter")
+                    return
+            if isinstance(hit, Sym):
+                self._assign_sym(hit, v)
+            return
+        if t == "element_access_expression":
+            recv = left.child_by_field_name("expression")
+            rv = self.ev(recv) if recv is not None else 0
+            self._bracket_args(left.child_by_field_name("subscript"), rv)
+            if rv & DYN and not rv & COM and right is not None:
+                self.check_arg(right, v, "setter")
+            if recv is not None and recv.type == "identifier" and not rv & DYN:
+                hit = self.lookup(recv.text.decode())
+                if isinstance(hit, Sym):  # storing into a collection taints its elements
+                    self._store(hit, v & (COM | UNK), strong=False)
+            return
+        if t in ("tuple_expression", "declaration_expression"):
+            self.ev(left)
+            return
+        self.ev(left)
+
+    def _variable_declaration(self, node) -> int:
+        tnode = node.child_by_field_name("type")
+        kind, tflags = type_info(tnode)
+        hint = None
+        if tnode is not None and tnode.type == "generic_name" and rightmost(tnode) in ("Func", "Action") \
+                and b"dynamic" in tnode.text:
+            targs = next((c for c in tnode.named_children if c.type == "type_argument_list"), None)
+            if targs is not None:
+                hint = [(DYNAMIC | UNK) if a.text == b"dynamic" else UNK for a in targs.named_children]
+        for d in node.named_children:
+            if d.type != "variable_declarator":
+                continue
+            nm = d.child_by_field_name("name")
+            if nm is None:
+                continue
+            init = d.named_children[-1] if len(d.named_children) > 1 else None
+            v = 0
+            fn = None
+            if init is not None and init.id != nm.id:
+                if init.type in ("lambda_expression", "anonymous_method_expression"):
+                    v = self._lambda(init, hint=hint, repeat=False)
+                    fn = self.lambdas.get((self.file.index, init.start_byte))
+                else:
+                    v = self.ev(init)
+            sym = self._local(nm, nm.text.decode(), kind, tflags,
+                              tnode.text.decode() if tnode is not None else "")
+            if kind == K_VAR and sym.type_text in ("", "var") and init is not None and \
+                    init.type == "object_creation_expression":
+                ctype = init.child_by_field_name("type")
+                if ctype is not None:
+                    sym.type_text = ctype.text.decode()
+            if fn is not None:
+                sym.fn = fn
+            self._store(sym, v)
+        return 0
+
+    def _declaration_expression(self, node) -> int:
+        tnode = node.child_by_field_name("type")
+        nm = node.child_by_field_name("name")
+        kind, tflags = type_info(tnode)
+        if nm is not None and nm.type == "identifier":
+            sym = self._local(nm, nm.text.decode(), kind, tflags)
+            self._store(sym, UNK)
+            return self._read(sym)
+        return UNK
+
