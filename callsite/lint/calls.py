@@ -7,11 +7,13 @@ pass, plus "unknown" for callers elsewhere.
 
 from __future__ import annotations
 
-from callsite.lint.lattice import (COM, COMTYPE, DYN, DYNAMIC, ELEM, K_DYNAMIC, K_VAR, ORIGIN, UNK,
+from callsite.lint.lattice import (COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK,
                                    member_of)
 from callsite.lint.symbols import ClassInfo, Function, Sym, params_of
-from callsite.lint.vocabulary import (COMTYPE_SOURCES, COM_SOURCES, VB_SOURCES, ITERATING, SEQUENCE,
-                                      ELEMENT, ADDERS, NON_COM_RESULTS, BINDER_METHODS, rightmost)
+from callsite.lint.vocabulary import (WHY_CALLBACK, WHY_CALLED_IN_LOOP, WHY_HANDLER, WHY_RECURSION,
+                                      why_lambda, COMTYPE_SOURCES, COM_SOURCES, VB_SOURCES, ITERATING, SEQUENCE,
+                                      ELEMENT, ADDERS, NON_COM_RESULTS, BINDER_METHODS, PASS_THROUGH,
+                                      PROJECTING, rightmost)
 
 
 class Calls:
@@ -79,11 +81,14 @@ class Calls:
         targets, is_delegate = self._targets(fnode, recv, name, rcls)
         # lambdas passed to iterating methods run per element
         hint = None
-        repeat = name in ITERATING
+        repeat = why_lambda(name) if name in ITERATING else False
         if rv & (DYN | ELEM):
             hint = [DYNAMIC | (rv & COM or UNK)]
+        elif rv & COM:  # the elements of a COM collection are COM objects
+            hint = [COM | UNK]
         avals: list[tuple] = []  # (arg node, expr node, value, param index/name, modifier)
         anydyn = 0
+        lambda_ret = 0  # what the lambdas passed here return
         if args is not None:
             pos = 0
             for a in args.named_children:
@@ -94,13 +99,16 @@ class Calls:
                     continue
                 if expr.type in ("lambda_expression", "anonymous_method_expression"):
                     v = self._lambda(expr, hint=hint, repeat=repeat)
+                    lam = self.lambdas.get((self.file.index, expr.start_byte))
+                    if lam is not None:
+                        lambda_ret |= self._val(lam.ret)
                 else:
                     v = self.ev(expr)
                     if expr.type == "identifier" and name != "nameof":
                         group = self.lookup(expr.text.decode())
                         if isinstance(group, list):  # a method passed as a callback: a handler
                             for fn in group:
-                                self._mark_repeated(fn)
+                                self._mark_repeated(fn, WHY_CALLBACK)
                 avals.append((a, expr, v, pname if pname is not None else pos, modifier))
                 anydyn |= v & DYN
                 pos += 1
@@ -108,8 +116,10 @@ class Calls:
         for t in targets:
             if t is None:
                 continue
-            if self.in_loop() or t in self.fstack:
-                self._mark_repeated(t)
+            if t in self.fstack:
+                self._mark_repeated(t, WHY_RECURSION)
+            elif self.in_loop():
+                self._mark_repeated(t, WHY_CALLED_IN_LOOP)
             for _a, _e, v, key, _m in avals:
                 p = self._param(t, key)
                 if p is not None:
@@ -118,11 +128,12 @@ class Calls:
             if key not in t.callers and t.ran == self.round:
                 self.changed = True  # its returns were judged without this caller
             t.callers[key] = self._kept(node)
-        # the checks
-        if anydyn:
+        # the checks; a local function is bound at compile time, dynamic arguments or not
+        if anydyn and not (targets and all(t is not None and t.kind == "local" for t in targets)
+                           and not is_delegate):
             for a, expr, v, key, modifier in avals:
                 if v & DYN:
-                    cast = self._cast_for(targets, key)
+                    cast = self._call_cast(node, targets, key, len(avals), recv, rv, name, fnode)
                     self.check_arg(expr, v, "delegate" if is_delegate else "method", cast, modifier)
         if name == "Create" and recv is not None and rightmost(recv) == "CallSite":
             for _a, expr, _v, _k, _m in avals:
@@ -159,7 +170,7 @@ class Calls:
         if name == "Connect" and recv is not None and rightmost(recv) == "RemotingServices":
             return COM
         if rv & DYN:
-            return member_of(rv)
+            return DYNAMIC if name in NON_COM_RESULTS else member_of(rv)
         if targets:
             r = 0
             for t in targets:
@@ -175,6 +186,15 @@ class Calls:
             if isinstance(hit, Sym):
                 for _a, _e, v, _k, _m in avals:
                     self._store(hit, v & (COM | UNK), strong=False)
+        if name in PASS_THROUGH and recv is not None:
+            # Task.Run(() => x), Task.FromResult(x), dispatcher.Invoke(() => x): the result
+            # (a task's, as awaited) is what the lambda or argument gives
+            given = lambda_ret if lambda_ret else (avals[0][2] if name == "FromResult" and avals else 0)
+            if given & (ORIGIN | DYN | ELEM):
+                return (given & ORIGIN) | (ELEM if given & (DYN | ELEM) else 0)
+        if name in PROJECTING and lambda_ret & (DYN | COM) and recv is not None:
+            # a projection's elements are what its lambda returns
+            return (ELEM if lambda_ret & DYN else 0) | (lambda_ret & (COM | UNK))
         if rv & (ELEM | COM) and recv is not None:
             if name in ELEMENT and rv & ELEM:
                 return DYNAMIC | (rv & COM or UNK)
@@ -182,7 +202,7 @@ class Calls:
                 elem = ELEM if (rv & ELEM or (name_node is not None and b"dynamic" in name_node.text)) else 0
                 return elem | (rv & (COM | UNK))
         if anydyn:
-            return DYNAMIC | UNK
+            return DYNAMIC | (0 if name in NON_COM_RESULTS else UNK)
         if rv & COM and name not in NON_COM_RESULTS:
             return COM | UNK
         if name in ("Cast", "OfType") and name_node is not None and b"dynamic" in name_node.text:
@@ -215,37 +235,19 @@ class Calls:
             return fn.params[key]
         return None
 
-    def _cast_for(self, targets: list[Function], key) -> str:
-        """The type to cast an argument to: the parameter's, when the callee is known."""
-        types = set()
-        for t in targets:
-            if t is None:
-                return "object"
-            p = self._param(t, key)
-            if p is None:
-                return "object"
-            text = p.type_text
-            if p.kind == K_DYNAMIC or not text or text.endswith("]") or text in self._type_params(t):
-                types.add("object")
-            else:
-                types.add(text)
-        if len(types) == 1:
-            return types.pop()
-        return "object"
-
-
     def _enter(self, fn: Function):
         fn.ran = self.round
-        saved = (self.func, self.loop, len(self.scopes), self.env)
+        saved = (self.func, self.loop, self.loop_why, len(self.scopes), self.env)
         self.fstack.append(fn)
         self.func = fn
         self.loop = 0
+        self.loop_why = []
         self.scopes.append({p.name: p for p in fn.params})
         self.env = {p: self._val(p) for p in fn.params}  # captured locals: their joins
         return saved
 
     def _leave(self, saved) -> None:
-        self.func, self.loop, depth, self.env = saved
+        self.func, self.loop, self.loop_why, depth, self.env = saved
         del self.scopes[depth:]
         self.fstack.pop()
 
@@ -286,7 +288,8 @@ class Calls:
                 else:
                     self._assign_sym(p, UNK)
         if repeat or self.in_loop():
-            self._mark_repeated(fn)
+            self._mark_repeated(fn, repeat if isinstance(repeat, str) else
+                                self.what_repeats() if self.in_loop() else WHY_HANDLER)
         saved = self._enter(fn)
         self._run_body(fn)
         self._leave(saved)

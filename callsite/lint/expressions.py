@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from callsite.lint.lattice import (COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK, coerce,
                                    member_of)
-from callsite.lint.symbols import Function, Sym, type_info
-from callsite.lint.vocabulary import NON_COM_RESULTS, rightmost
+from callsite.lint.symbols import Sym, kind_of_type_text, tuple_elements, type_info
+from callsite.lint.vocabulary import WHY_CALLBACK, WHY_HANDLER, COM_MEMBERS, NON_COM_RESULTS, SCALAR_MEMBERS, rightmost
 
 
 class Expressions:
@@ -51,12 +51,34 @@ class Expressions:
         if cls is not None:
             hit = cls.lookup(name)
             return self._val(hit) if isinstance(hit, Sym) else UNK
+        if ("*", name) in COM_MEMBERS or (rightmost(recv), name) in COM_MEMBERS:
+            self.ev(recv)
+            return COM
         rv = self.ev(recv)
         if rv & DYN:
-            return member_of(rv)
+            return DYNAMIC if name in SCALAR_MEMBERS else member_of(rv)
+        if rv & ELEM:
+            elem = self._tuple_element(recv, name)
+            if elem is not None:
+                return coerce(elem[0], elem[1], rv & ORIGIN or UNK)
+            if name == "Result":  # a Task<dynamic>
+                return DYNAMIC | (rv & COM or UNK)
         if rv & COM and name not in NON_COM_RESULTS:
             return COM | UNK
         return UNK
+
+    def _tuple_element(self, recv, name: str) -> tuple[str, int] | None:
+        """(kind, flags) of element ``name`` (or ``ItemN``) of a variable declared with a tuple
+        type, such as ``(dynamic app, int n)``."""
+        if recv.type != "identifier":
+            return None
+        hit = self.lookup(recv.text.decode())
+        if not isinstance(hit, Sym) or not hit.type_text.startswith("("):
+            return None
+        for i, (etype, ename) in enumerate(tuple_elements(hit.type_text), start=1):
+            if name == ename or name == f"Item{i}":
+                return kind_of_type_text(etype)
+        return None
 
     def _member_access(self, node) -> int:
         recv = node.child_by_field_name("expression")
@@ -73,7 +95,11 @@ class Expressions:
             if cond is not None and c.id == cond.id:
                 continue
             if c.type == "member_binding_expression":
-                out = member_of(rv) if rv & DYN else (COM | UNK if rv & COM else UNK)
+                name = rightmost(c.child_by_field_name("name"))
+                if rv & DYN:
+                    out = DYNAMIC if name in SCALAR_MEMBERS else member_of(rv)
+                else:
+                    out = COM | UNK if rv & COM and name not in NON_COM_RESULTS else UNK
             elif c.type == "element_binding_expression":
                 self._element_binding(c)
                 out = member_of(rv) if rv & (DYN | ELEM) else UNK
@@ -93,7 +119,7 @@ class Expressions:
                 continue
             v = self.ev(expr)
             anydyn |= v & DYN
-            self.check_arg(expr, v, "indexer")
+            self.check_arg(expr, v, "indexer", "object" if recv_v & DYN else None)
         return anydyn
 
     def _element_access(self, node) -> int:
@@ -118,26 +144,27 @@ class Expressions:
     def _object_creation(self, node) -> int:
         tnode = node.child_by_field_name("type")
         args = node.child_by_field_name("arguments")
-        targets: list[Function] = []
         if args is not None:
             for a in args.named_children:
                 if a.type == "argument" and a.named_children and a.named_children[-1].type == "identifier":
                     hit = self.lookup(a.named_children[-1].text.decode())
                     if isinstance(hit, list):  # a method passed as a callback: a handler
                         for fn in hit:
-                            self._mark_repeated(fn)
+                            self._mark_repeated(fn, WHY_CALLBACK)
         anydyn = 0
         if args is not None:
-            for a in args.named_children:
-                if a.type != "argument":
-                    continue
+            arglist = [a for a in args.named_children if a.type == "argument"]
+            nargs = len(arglist)
+            ctors = self._constructors(tnode) if tnode is not None else []
+            for pos, a in enumerate(arglist):
                 expr, pname, modifier = self._arg_parts(a)
                 if expr is None:
                     continue
                 v = self.ev(expr)
                 anydyn |= v & DYN
                 if v & DYN:
-                    self.check_arg(expr, v, "ctor", self._cast_for(targets, pname) if targets else "object", modifier)
+                    self.check_arg(expr, v, "ctor", self._cast_for(ctors, pname if pname is not None else pos, nargs)
+                                   if ctors else None, modifier)
         for c in node.named_children:
             if c.type == "initializer_expression":
                 self._initializer(c)
@@ -227,31 +254,40 @@ class Expressions:
             return lv | rv
         if (lv | rv) & DYN:
             # operands reached from a COM object through arithmetic are numbers in practice;
-            # equality is where objects themselves meet an operator
+            # equality is where objects themselves meet an operator. The result of a
+            # comparison is a bool, of arithmetic a number or string: never a COM object.
             if right is not None and optype in ("==", "!="):
                 self.check_arg(right, rv, "operator")
-            return DYNAMIC | UNK
+            return DYNAMIC
         return 0
 
     def _unary(self, node) -> int:
         v = 0
         for c in node.named_children:
             v = self.ev(c)
-        return DYNAMIC | UNK if v & DYN else 0
+        if node.type == "postfix_unary_expression" and node.child_count and \
+                node.children[-1].type == "!":
+            return v  # null-forgiving: the same value, only the compiler's warning changes
+        return DYNAMIC if v & DYN else 0  # a number or a bool
 
     def _interpolation(self, node) -> int:
+        """A hole is not a dynamic call site: Roslyn converts it to object for the
+        formatting call, so nothing is bound on the value."""
         for c in node.named_children:
-            if c.type in ("interpolation_alignment_clause", "interpolation_format_clause"):
-                continue
-            v = self.ev(c)
-            self.check_arg(c, v, "interp")
+            if c.type not in ("interpolation_alignment_clause", "interpolation_format_clause"):
+                self.ev(c)
         return 0
 
     def _await(self, node) -> int:
+        """A task's value here is its result's: awaiting passes it on."""
         v = 0
         for c in node.named_children:
             v = self.ev(c)
-        return member_of(v) if v & DYN else UNK
+        if v & DYN:
+            return member_of(v)
+        if v & ELEM:  # Task<dynamic>
+            return DYNAMIC | (v & COM or UNK)
+        return v & ORIGIN or UNK
 
     def _switch_expression(self, node) -> int:
         v = 0
@@ -270,8 +306,41 @@ class Expressions:
         return v
 
     def _tuple(self, node) -> int:
-        self._children(node)
-        return UNK
+        """A tuple holds what its elements hold; dynamic elements make it ELEM."""
+        v = 0
+        for c in node.named_children:
+            ev = self.ev(c)
+            v |= (ev & ORIGIN) | (ELEM if ev & (DYN | ELEM) else 0)
+        return v or UNK
+
+    def _deconstruct(self, targets, v: int, right) -> None:
+        """``(a, b) = right`` and ``var (a, b) = right``: element by element when the right
+        side is a tuple literal, otherwise each target gets what the tuple holds."""
+        parts = [a.named_children[-1] if a.type == "argument" and a.named_children else a
+                 for a in targets.named_children if a.type not in ("comment",)]
+        values = None
+        if right is not None and right.type == "tuple_expression":
+            values = [a.named_children[-1] if a.type == "argument" and a.named_children else a
+                      for a in right.named_children]
+        for i, target in enumerate(parts):
+            if values is not None and i < len(values):
+                ev = self.ev(values[i])
+            else:
+                ev = (v & ORIGIN) | (DYNAMIC if v & ELEM else 0) or UNK
+            if target.type in ("identifier",):
+                if targets.type == "tuple_pattern":
+                    sym = self._local(target, target.text.decode(), K_VAR, 0)
+                    self._store(sym, ev)
+                else:
+                    self._assign_to(target, ev, None)
+            elif target.type == "declaration_expression":
+                tnode = target.child_by_field_name("type")
+                nm = target.child_by_field_name("name")
+                if nm is not None and nm.type == "identifier":
+                    kind, tflags = type_info(tnode)
+                    self._store(self._local(nm, nm.text.decode(), kind, tflags), ev)
+            elif target.type in ("tuple_expression", "tuple_pattern", "parenthesized_variable_designation"):
+                self._deconstruct(target, ev, None)
 
     def _argument_plain(self, node) -> int:
         expr, _n, _m = self._arg_parts(node)
@@ -284,7 +353,7 @@ class Expressions:
         op = node.child_by_field_name("operator")
         optype = op.type if op is not None else "="
         if right is not None and right.type in ("lambda_expression", "anonymous_method_expression"):
-            r = self._lambda(right, hint=None, repeat=optype == "+=")
+            r = self._lambda(right, hint=None, repeat=WHY_HANDLER if optype == "+=" else False)
         else:
             r = self.ev(right) if right is not None else UNK
         if optype == "+=" and right is not None and right.type in ("identifier", "member_access_expression"):
@@ -295,7 +364,7 @@ class Expressions:
                     hit = self.cls.lookup(rightmost(right))
             if isinstance(hit, list):
                 for fn in hit:
-                    self._mark_repeated(fn)
+                    self._mark_repeated(fn, WHY_HANDLER)
         if left is None:
             return r
         if optype == "=":
@@ -335,7 +404,7 @@ class Expressions:
                 else:
                     rv = self.ev(recv)
                     if rv & DYN and not rv & COM and right is not None:
-                        self.check_arg(right, v, "setter")
+                        self.check_arg(right, v, "setter", "object")
                     return
             if isinstance(hit, Sym):
                 self._assign_sym(hit, v)
@@ -345,14 +414,16 @@ class Expressions:
             rv = self.ev(recv) if recv is not None else 0
             self._bracket_args(left.child_by_field_name("subscript"), rv)
             if rv & DYN and not rv & COM and right is not None:
-                self.check_arg(right, v, "setter")
+                self.check_arg(right, v, "setter", "object")
             if recv is not None and recv.type == "identifier" and not rv & DYN:
                 hit = self.lookup(recv.text.decode())
                 if isinstance(hit, Sym):  # storing into a collection taints its elements
                     self._store(hit, v & (COM | UNK), strong=False)
             return
-        if t in ("tuple_expression", "declaration_expression"):
-            self.ev(left)
+        if t == "tuple_expression" or (t == "declaration_expression" and any(
+                c.type == "parenthesized_variable_designation" for c in left.named_children)):
+            self._deconstruct(left if t == "tuple_expression" else next(
+                c for c in left.named_children if c.type == "parenthesized_variable_designation"), v, right)
             return
         self.ev(left)
 
@@ -370,6 +441,10 @@ class Expressions:
                 continue
             nm = d.child_by_field_name("name")
             if nm is None:
+                pattern = d.named_children[0] if d.named_children else None
+                if pattern is not None and pattern.type == "tuple_pattern" and len(d.named_children) > 1:
+                    init = d.named_children[-1]
+                    self._deconstruct(pattern, self.ev(init), init)
                 continue
             init = d.named_children[-1] if len(d.named_children) > 1 else None
             v = 0

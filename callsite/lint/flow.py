@@ -19,6 +19,7 @@ from typing import Callable
 
 from callsite.lint.calls import Calls
 from callsite.lint.callsites import CallSites
+from callsite.lint.casts import Casts
 from callsite.lint.expressions import Expressions
 from callsite.lint.findings import Finding, RULES
 from callsite.lint.lattice import COM, DYN, INTERESTING, K_DYNAMIC, UNK, coerce
@@ -26,12 +27,12 @@ from callsite.lint.members import Members
 from callsite.lint.mentions import Mentions, passed_as_callback
 from callsite.lint.statements import Statements
 from callsite.lint.symbols import ClassInfo, Collector, FileCtx, Function, Sym
-from callsite.lint.vocabulary import FIX_KINDS, HANDLER_RE, PRIMARY, SOURCE_WORDS
+from callsite.lint.vocabulary import WHY_CALLBACK, WHY_HANDLER, why_loop, FIX_KINDS, HANDLER_RE, PRIMARY, SOURCE_WORDS
 
 _MAX_ROUNDS = 12
 
 
-class Analyzer(Expressions, Calls, CallSites, Members, Statements):
+class Analyzer(Expressions, Calls, Casts, CallSites, Members, Statements):
     """Analyzes a group of files that share partial types, and reports findings."""
 
     def __init__(self, files: list[FileCtx], enabled: set[str],
@@ -56,6 +57,7 @@ class Analyzer(Expressions, Calls, CallSites, Members, Statements):
         self.cls: ClassInfo | None = None
         self.scopes: list[dict] = []
         self.loop = 0
+        self.loop_why: list[str] = []
         # flow-sensitive values of the current function's locals and parameters; a local
         # missing here (captured by a lambda, say) falls back to its flow-insensitive join
         self.env: dict[Sym, int] = {}
@@ -84,7 +86,7 @@ class Analyzer(Expressions, Calls, CallSites, Members, Statements):
                     hit = callback[word] = word in handler_names or any(
                         passed_as_callback(f.src.data, word) for f in self.files)
                 if hit:
-                    fn.repeated = True
+                    fn.repeated = fn.repeated or (WHY_HANDLER if word in handler_names else WHY_CALLBACK)
             active.append(fn)
             active_ids.add(id(fn))
         base = {b"dynamic", b"CallSite", b"Binder"} | {w.encode() for w in SOURCE_WORDS}
@@ -168,6 +170,7 @@ class Analyzer(Expressions, Calls, CallSites, Members, Statements):
         self.fstack = [fn]
         self.cls = fn.cls
         self.loop = 0
+        self.loop_why: list[str] = []
         self.scopes = [{p.name: p for p in fn.params}]
         self.env = {p: self._val(p) for p in fn.params}
         body = fn.body
@@ -191,7 +194,13 @@ class Analyzer(Expressions, Calls, CallSites, Members, Statements):
 
     # ------------------------------------------------------------------ state
     def in_loop(self) -> bool:
-        return self.loop > 0 or (self.func is not None and self.func.repeated)
+        return self.loop > 0 or (self.func is not None and bool(self.func.repeated))
+
+    def what_repeats(self) -> str:
+        """Why the code being walked runs again and again, for DLR002's message."""
+        if self.loop_why:
+            return self.loop_why[-1]
+        return self.func.repeated if self.func is not None and self.func.repeated else why_loop("")
 
     def _assign_sym(self, sym: Sym, v: int) -> None:
         nv = sym.value | coerce(sym.kind, sym.tflags, v)
@@ -225,9 +234,9 @@ class Analyzer(Expressions, Calls, CallSites, Members, Statements):
         sym.seen = self.round
         return sym.value
 
-    def _mark_repeated(self, fn: Function) -> None:
+    def _mark_repeated(self, fn: Function, why: str) -> None:
         if not fn.repeated:
-            fn.repeated = True
+            fn.repeated = why
             if fn.ran == self.round:
                 self.changed = True
 
@@ -271,7 +280,9 @@ class Analyzer(Expressions, Calls, CallSites, Members, Statements):
         self.findings.append(Finding(src.path, line, col, eline, ecol, rule,
                                      RULES[rule].severity, message, fix, "", edits or [], start))
 
-    def check_arg(self, expr, v: int, kind: str, cast: str = "object", modifier: bool = False) -> None:
+    def check_arg(self, expr, v: int, kind: str, cast: str | None = None, modifier: bool = False) -> None:
+        """Report a dynamic argument that may be a COM object; ``cast`` is the type a fix
+        casts it to (None: no cast that surely compiles is known, so no fix)."""
         if not v & DYN:
             return
         if v & (COM | UNK):
@@ -292,10 +303,10 @@ class Analyzer(Expressions, Calls, CallSites, Members, Statements):
             msg = (f"dynamic argument '{short}' of {where} may hold a COM object or transparent proxy: "
                    f"the call site gets an instance restriction and rebinds for every new object")
             if rule == "DLR002":
-                msg += " (inside a loop: once per iteration)"
+                msg += f" ({self.what_repeats()})"
             edits = None
             desc = None
-            if kind in FIX_KINDS and not modifier:
+            if kind in FIX_KINDS and not modifier and cast:
                 if expr.type in PRIMARY:
                     edits = [(expr.start_byte, f"({cast})")]
                     msg += f"; cast it: ({cast}){short}"
@@ -303,6 +314,8 @@ class Analyzer(Expressions, Calls, CallSites, Members, Statements):
                     edits = [(expr.start_byte, f"({cast})("), (expr.end_byte, ")")]
                     msg += f"; cast it: ({cast})({short})"
                 desc = f"cast to {cast}"
+            else:
+                msg += "; cast it to the parameter's type"
             self._emit(rule, expr, msg, edits, desc)
         elif v & UNK and self.in_loop() and kind != "setter":
             self._emit("DLR004", expr,

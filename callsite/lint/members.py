@@ -5,7 +5,7 @@ which types are COM types.
 from __future__ import annotations
 
 from callsite.lint.lattice import K_OBJECT, K_VAR
-from callsite.lint.symbols import ClassInfo, Function, Sym
+from callsite.lint.symbols import ClassInfo, Sym
 from callsite.lint.vocabulary import BCL_NAMES, rightmost
 
 
@@ -52,27 +52,12 @@ class Members:
         return hits[0] if hits else None
 
 
-    def _type_params(self, fn: Function) -> set[str]:
-        """Type parameters in scope in ``fn``: its own and those of the declarations around it."""
-        names = self._tparams.get(fn)
-        if names is None:
-            names = set()
-            node = fn.node
-            while node is not None:
-                for c in node.named_children:
-                    if c.type == "type_parameter_list":
-                        names.update(tp.text.decode().split()[-1] for tp in c.named_children)
-                node = node.parent
-            self._tparams[fn] = names
-        return names
-
-    def _is_binder(self, recv) -> bool:
-        name = rightmost(recv)
-        if name in self.file.binder_aliases:
-            return True
-        if name != "Binder":
-            return False
-        return self.file.runtime_binder or b"RuntimeBinder" in recv.text
+    def _constructors(self, tnode) -> list:
+        """The constructors of the in-file class a ``new T(...)`` names (none: not ours)."""
+        cls = self._class_named(tnode)
+        if cls is None:
+            return []
+        return [fn for fn in self.col.functions if fn.kind == "ctor" and fn.cls is cls]
 
     def _names_com_type(self, node) -> bool:
         for c in node.named_children:

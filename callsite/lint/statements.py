@@ -7,6 +7,7 @@ states it ends in, a loop is walked again from the joined state when it changed 
 from __future__ import annotations
 
 from callsite.lint.lattice import COM, DYN, DYNAMIC, ELEM, K_PRIMITIVE, K_VAR, UNK
+from callsite.lint.vocabulary import WHY_QUERY, why_loop
 from callsite.lint.symbols import Function, Sym, params_of, type_info
 
 
@@ -76,14 +77,15 @@ class Statements:
                     sym = self._local(ident, ident.text.decode(), K_VAR, 0)
                     self._store(sym, UNK)
         body = node.child_by_field_name("body")
-        self._looping([body] if body is not None else [])
+        self._looping([body] if body is not None else [], "foreach")
         self.scopes.pop()
         return 0
 
-    def _looping(self, parts: list) -> None:
+    def _looping(self, parts: list, kind: str) -> None:
         """Run a loop's parts (condition, update, body); again from the joined state if they
         changed any variable."""
         self.loop += 1
+        self.loop_why.append(why_loop(kind))
         before = dict(self.env)
         for c in parts:
             self.ev(c)
@@ -94,6 +96,7 @@ class Statements:
                 self.ev(c)
             self.env = self._join_envs(again, self.env)
         self.loop -= 1
+        self.loop_why.pop()
 
     def _identifiers(self, node):
         if node.type == "identifier":
@@ -112,13 +115,13 @@ class Statements:
                 self.ev(c)
             else:
                 rest.append(c)
-        self._looping(rest)
+        self._looping(rest, "for")
         self.scopes.pop()
         return 0
 
     def _loop_all(self, node) -> int:
         self.scopes.append({})
-        self._looping(node.named_children)
+        self._looping(node.named_children, "while" if node.type == "while_statement" else "do")
         self.scopes.pop()
         return 0
 
@@ -198,12 +201,14 @@ class Statements:
                         break
                 if not first:
                     self.loop += 1
+                    self.loop_why.append(WHY_QUERY)
                 rv = self.ev(src) if src is not None else UNK
                 for k in c.named_children:
                     if k.type.endswith("expression") and (src is None or k.id != src.id):
                         self.ev(k)
                 if not first:
                     self.loop -= 1
+                    self.loop_why.pop()
                 first = False
                 kind, tflags = type_info(tnode)
                 elem = DYNAMIC | (rv & COM or UNK) if rv & (DYN | ELEM) else (rv & (COM | UNK) or UNK)
@@ -212,23 +217,29 @@ class Statements:
                     self._store(sym, elem)
             elif t == "let_clause":
                 self.loop += 1
+                self.loop_why.append(WHY_QUERY)
                 nm = c.child_by_field_name("name") or next((k for k in c.named_children if k.type == "identifier"), None)
                 val = c.named_children[-1] if c.named_children else None
                 v = self.ev(val) if val is not None and (nm is None or val.id != nm.id) else UNK
                 self.loop -= 1
+                self.loop_why.pop()
                 if nm is not None:
                     sym = self._local(nm, nm.text.decode(), K_VAR, 0)
                     self._store(sym, v)
             elif t == "select_clause":
                 self.loop += 1
+                self.loop_why.append(WHY_QUERY)
                 v = 0
                 for k in c.named_children:
                     v = self.ev(k)
                 self.loop -= 1
+                self.loop_why.pop()
                 out = (ELEM if v & DYN else 0) | (v & (COM | UNK))
             else:
                 self.loop += 1
+                self.loop_why.append(WHY_QUERY)
                 self.ev(c)
                 self.loop -= 1
+                self.loop_why.pop()
         self.scopes.pop()
         return out

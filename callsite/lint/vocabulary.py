@@ -72,3 +72,52 @@ def rightmost(node) -> str:
             return ""
     return ""
 
+
+# Members that hand out a COM object whatever the static type says (it is ``object``):
+# (receiver's simple name or "*" for any receiver, member name).
+COM_MEMBERS = {("*", "NativeObject"),            # System.DirectoryServices.DirectoryEntry (ADSI)
+               ("ExcelDnaUtil", "Application"),   # Excel-DNA: the running Excel
+               ("ThisAddIn", "Application"),      # VSTO: Globals.ThisAddIn.Application
+               ("*", "ActiveXInstance"),          # Windows Forms ActiveX hosts
+               ("*", "DomDocument")}              # WebBrowser.Document.DomDocument (MSHTML)
+
+# Members of a dynamic receiver whose value is a string, number, bool or date in every
+# automation model in wide use (Office, WMI, ADSI, Shell): a value that cannot carry an
+# instance restriction. The test of a name's place here is that no common object model
+# returns an object from it; names that some model does (Name is a Name object on an
+# Excel Range, Value a Variant array) are left out.
+SCALAR_MEMBERS = {"Address", "AddressLocal", "Text", "Formula", "FormulaR1C1", "FormulaLocal",
+                  "NumberFormat", "Count", "Row", "Column", "Index", "Caption", "FullName",
+                  "Path", "Length", "Left", "Top", "Width", "Height", "Visible", "Saved",
+                  "ReadOnly", "Subject", "Body", "HTMLBody", "EntryID", "SenderName",
+                  "SenderEmailAddress", "To", "CC", "BCC", "ProcessId", "Handle", "Hwnd",
+                  "Version", "Build", "Description", "DisplayName", "ProgID", "Guid",
+                  "ADsPath", "SchemaClassName", "FileName", "IsFolder", "Size", "Type",
+                  "ModifyDate", "CreationDate", "Status", "Message", "ExitCode", "ReturnValue",
+                  "HasFormula", "RowHeight", "ColumnWidth", "ColorIndex",
+                  "Color", "Bold", "Italic", "Enabled", "Checked"}
+
+# Library calls that hand back (as their Task's result, or directly) what the lambda or
+# value they are given produces.
+PASS_THROUGH = {"Run", "StartNew", "FromResult", "Invoke", "InvokeAsync", "GetOrAdd",
+                "GetResult", "ConfigureAwait", "WaitAsync", "Unwrap"}
+
+# What repeats, for DLR002's message: why a call site runs again and again.
+WHY_HANDLER = "in an event handler: once per event"
+WHY_CALLBACK = "in a method passed as a callback: once per call"
+WHY_RECURSION = "in a recursive method: once per call"
+WHY_CALLED_IN_LOOP = "in a method called inside a loop: once per call"
+WHY_LAMBDA_IN_LOOP = "in a lambda created inside a loop: once per iteration"
+WHY_QUERY = "inside a query: once per element"
+
+
+def why_loop(kind: str) -> str:
+    return f"inside a {kind} loop: once per iteration"
+
+
+def why_lambda(method: str) -> str:
+    return f"in a lambda {method} runs once per element"
+
+
+# LINQ methods whose result's elements are what their lambda returns.
+PROJECTING = {"Select", "SelectMany", "ConvertAll", "Zip"}
