@@ -7,6 +7,8 @@ from __future__ import annotations
 from callsite.lint.symbols import Sym
 from callsite.lint.vocabulary import ADDERS, KEEPERS, rightmost
 
+TUPLES = {"Tuple", "ValueTuple", "KeyValuePair"}
+
 
 class CallSites:
     """Is a CallSite or binder created once, or on every execution (DLR003)? A part of :class:`~callsite.lint.flow.Analyzer`."""
@@ -68,7 +70,8 @@ class CallSites:
         return False
 
     def _guarded(self, node, target) -> bool:
-        """Is this assignment guarded by a null test of its target (create once)?"""
+        """Is this assignment guarded by a null test of its target (create once), or by a
+        test of another field (a cache that is refreshed when its key changes)?"""
         name = rightmost(target).encode() if target.type != "element_access_expression" else b""
         n = node
         while n is not None and n.type not in ("method_declaration", "constructor_declaration",
@@ -80,6 +83,8 @@ class CallSites:
                 cond = p.child_by_field_name("condition")
                 if cond is not None and name and name in cond.text and b"null" in cond.text:
                     return True
+                if cond is not None and self._reads_field(cond):
+                    return True
             if p.type == "binary_expression":
                 op = p.child_by_field_name("operator")
                 left = p.child_by_field_name("left")
@@ -88,8 +93,21 @@ class CallSites:
             n = p
         return False
 
-    def _kept(self, node) -> bool:
-        """Is the value of this call expression kept in a field, created once?"""
+    def _reads_field(self, cond) -> bool:
+        """Does a condition read a field of this class (by name or through ``this.``)?"""
+        stack = [cond]
+        while stack:
+            n = stack.pop()
+            if n.type == "identifier":
+                hit = self.lookup(n.text.decode())
+                if isinstance(hit, Sym) and hit.is_field:
+                    return True
+            stack.extend(n.named_children)
+        return False
+
+    def _kept(self, node, through_locals: bool = True) -> bool:
+        """Is the value of this call expression kept (in a field, an object, a closure, a
+        compiled expression tree), created once per holder rather than per execution?"""
         if self.func is not None and self.func.kind in ("static_init", "static_ctor", "init"):
             return True
         n, p = self._climb(node)
@@ -110,6 +128,8 @@ class CallSites:
                 return True
             return self._guarded(p, left)
         if t == "argument":
+            if p.parent is not None and p.parent.type == "tuple_expression":
+                return self._kept(p.parent, through_locals)  # kept with the tuple
             inv = p.parent.parent if p.parent is not None else None
             if inv is None:
                 return False
@@ -117,25 +137,75 @@ class CallSites:
                 tn = inv.child_by_field_name("type")
                 if tn is not None and rightmost(tn) in ("Lazy", "ThreadLocal"):
                     return self._kept(inv)
-                return False
+                return True  # the new object holds it: one per instance (an instruction, say)
             if inv.type == "invocation_expression":
                 fnode = inv.child_by_field_name("function")
                 recv, name, _ = self._callee(fnode) if fnode is not None else (None, "", None)
                 if name in KEEPERS:
                     return True
+                if name == "Constant" and recv is not None and rightmost(recv) == "Expression":
+                    return True  # a constant of an expression tree: one per compiled tree
+                if name == "Create" and recv is not None and rightmost(recv) in TUPLES:
+                    return self._kept(inv, through_locals)  # kept with the tuple
                 if name in ADDERS and recv is not None and self._is_field_target(recv):
                     return True
             return False
         if t == "variable_declarator":
             decl = p.parent.parent if p.parent is not None else None
-            return decl is not None and decl.type == "field_declaration"
+            if decl is not None and decl.type == "field_declaration":
+                return True
+            return through_locals and any(self._kept_use(u) for u in self._uses(p))
         if t in ("return_statement", "arrow_expression_clause", "yield_statement"):
             # returned: kept only if every caller in these files keeps the result
             fn = self.func
             if fn is None or fn.kind == "get":
                 return False
+            if not fn.returns_site:
+                fn.returns_site = True
+                self.changed = True  # its callers are now worth walking
             return bool(fn.callers) and all(fn.callers.values())
         return False
+
+    def _uses(self, declarator):
+        """Later mentions of the local a declarator introduces, in the same body."""
+        nm = declarator.child_by_field_name("name")
+        if nm is None or nm.type != "identifier":
+            return
+        name = nm.text
+        body = declarator
+        while body.parent is not None and body.type not in (
+                "method_declaration", "constructor_declaration", "accessor_declaration",
+                "local_function_statement", "lambda_expression", "anonymous_method_expression",
+                "operator_declaration", "compilation_unit"):
+            body = body.parent
+        stack = [body]
+        while stack:
+            n = stack.pop()
+            if n.type == "identifier" and n.text == name and n.start_byte > nm.end_byte:
+                yield n
+            stack.extend(n.named_children)
+
+    def _kept_use(self, use) -> bool:
+        """A use that keeps a local's value: captured by a lambda (it lives with the
+        delegate), stored, passed to a constructor, returned to callers that keep it."""
+        n = use.parent
+        while n is not None and n.type not in ("method_declaration", "constructor_declaration",
+                                                "accessor_declaration", "local_function_statement"):
+            if n.type in ("lambda_expression", "anonymous_method_expression"):
+                return True
+            n = n.parent
+        return self._kept(use, through_locals=False)
+
+    def _feeds_create(self, use) -> bool:
+        n, p = self._climb(use)
+        if p is None or p.type != "argument":
+            return False
+        inv = p.parent.parent if p.parent is not None else None
+        if inv is None or inv.type != "invocation_expression":
+            return False
+        fnode = inv.child_by_field_name("function")
+        recv, name, _ = self._callee(fnode) if fnode is not None else (None, "", None)
+        return name == "Create" and recv is not None and rightmost(recv) == "CallSite"
 
     def _binder_consumed(self, node) -> bool:
         n, p = self._climb(node)
@@ -150,7 +220,10 @@ class CallSites:
                     return True
             return self._kept(node)
         if p.type == "variable_declarator":
-            return True  # a local binder: the CallSite it goes into is checked
+            # a local binder: the CallSite it goes into is checked; kept some other way, or
+            # not used in a CallSite at all, it is judged here
+            uses = list(self._uses(p))
+            return any(self._feeds_create(u) for u in uses) or self._kept(node)
         if p.type in ("return_statement", "arrow_expression_clause"):
             return True
         return self._kept(node)

@@ -125,7 +125,7 @@ class Analyzer(Expressions, Calls, Casts, CallSites, Members, Statements):
                         grown.add(s.name.encode())
                 for name, lst in cls.methods.items():
                     # callers matter when they can feed, repeat or receive something risky
-                    if any(fn.risky or fn.ret.value & INTERESTING for fn in lst):
+                    if any(fn.risky or fn.returns_site or fn.ret.value & INTERESTING for fn in lst):
                         grown.add(name.encode())
             names = grown
             if self.changed:

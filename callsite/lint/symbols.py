@@ -122,7 +122,7 @@ class Function:
     """Anything with a body that runs: method, accessor, lambda, local function, initializer."""
 
     __slots__ = ("name", "kind", "node", "body", "_params", "ret", "repeated", "cls", "file",
-                 "span", "is_static", "callers", "param_types", "risky", "ran")
+                 "span", "is_static", "callers", "param_types", "risky", "ran", "returns_site")
 
     def __init__(self, name: str, kind: str, node, body, params: list[Sym] | None, ret: Sym,
                  cls: "ClassInfo", file: "FileCtx", span: tuple[int, int] | None = None,
@@ -141,6 +141,7 @@ class Function:
         self.callers: dict[tuple[int, int], bool] = {}  # call site -> result kept in a field
         self.risky = False  # passes a dynamic value that may be COM (or unknown) somewhere
         self.ran = -1  # the analysis round that last walked the body
+        self.returns_site = False  # returns a CallSite: kept or not as its callers keep it
 
     @property
     def params(self) -> list[Sym]:
