@@ -9,7 +9,7 @@ from __future__ import annotations
 from callsite.lint.lattice import (COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK, coerce,
                                    member_of)
 from callsite.lint.symbols import Sym, kind_of_type_text, tuple_elements, type_info
-from callsite.lint.vocabulary import WHY_CALLBACK, WHY_HANDLER, COM_MEMBERS, NON_COM_RESULTS, SCALAR_MEMBERS, rightmost
+from callsite.lint.vocabulary import WHY_CALLBACK, WHY_HANDLER, COM_MEMBERS, NON_COM_RESULTS, is_scalar_member, rightmost
 
 
 class Expressions:
@@ -56,7 +56,7 @@ class Expressions:
             return COM
         rv = self.ev(recv)
         if rv & DYN:
-            return DYNAMIC if name in SCALAR_MEMBERS else member_of(rv)
+            return DYNAMIC if is_scalar_member(name) else member_of(rv)
         if rv & ELEM:
             elem = self._tuple_element(recv, name)
             if elem is not None:
@@ -97,7 +97,7 @@ class Expressions:
             if c.type == "member_binding_expression":
                 name = rightmost(c.child_by_field_name("name"))
                 if rv & DYN:
-                    out = DYNAMIC if name in SCALAR_MEMBERS else member_of(rv)
+                    out = DYNAMIC if is_scalar_member(name) else member_of(rv)
                 else:
                     out = COM | UNK if rv & COM and name not in NON_COM_RESULTS else UNK
             elif c.type == "element_binding_expression":

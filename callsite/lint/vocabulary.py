@@ -81,21 +81,27 @@ COM_MEMBERS = {("*", "NativeObject"),            # System.DirectoryServices.Dire
                ("*", "ActiveXInstance"),          # Windows Forms ActiveX hosts
                ("*", "DomDocument")}              # WebBrowser.Document.DomDocument (MSHTML)
 
-# Members of a dynamic receiver whose value is a string, number, bool or date in every
-# automation model in wide use (Office, WMI, ADSI, Shell): a value that cannot carry an
-# instance restriction. The test of a name's place here is that no common object model
-# returns an object from it; names that some model does (Name is a Name object on an
-# Excel Range, Value a Variant array) are left out.
+# Members of a dynamic receiver whose value is a string, number, bool or date in the
+# automation models in wide use (Office, WMI, ADSI, Shell): a value that cannot carry an
+# instance restriction. Known names, then the naming conventions of those models: a name
+# ending in Name, Count, Path, Text, ... is a scalar, and so is an Is/Has/Can predicate.
+# Names that some model uses for objects are left out (Parent, Item, Range, Selection).
 SCALAR_MEMBERS = {"Address", "AddressLocal", "Text", "Formula", "FormulaR1C1", "FormulaLocal",
-                  "NumberFormat", "Count", "Row", "Column", "Index", "Caption", "FullName",
-                  "Path", "Length", "Left", "Top", "Width", "Height", "Visible", "Saved",
-                  "ReadOnly", "Subject", "Body", "HTMLBody", "EntryID", "SenderName",
-                  "SenderEmailAddress", "To", "CC", "BCC", "ProcessId", "Handle", "Hwnd",
-                  "Version", "Build", "Description", "DisplayName", "ProgID", "Guid",
-                  "ADsPath", "SchemaClassName", "FileName", "IsFolder", "Size", "Type",
-                  "ModifyDate", "CreationDate", "Status", "Message", "ExitCode", "ReturnValue",
-                  "HasFormula", "RowHeight", "ColumnWidth", "ColorIndex",
-                  "Color", "Bold", "Italic", "Enabled", "Checked"}
+                  "NumberFormat", "Value", "Value2", "Row", "Column", "Left", "Top", "Visible",
+                  "Saved", "ReadOnly", "Subject", "Body", "HTMLBody", "EntryID", "To", "CC",
+                  "BCC", "Handle", "Hwnd", "Build", "Description", "ProgID", "Guid", "ADsPath",
+                  "SchemaClassName", "IsFolder", "Enabled", "Checked", "Bold", "Italic",
+                  "RowHeight", "ColumnWidth", "Message", "ExitCode", "ReturnValue", "Status",
+                  "Size", "Type", "Class", "Importance", "Sensitivity", "Unread"}
+_SCALAR_NAME = re.compile(r"(?:Name|Count|Path|Text|Id|ID|Date|Time|Size|Index|Number|Caption|"
+                          r"Title|Address|Version|Width|Height|Length|Color|Flags?|Code|Url|URL|"
+                          r"Key|Kind|Mode|Format|Extension|Language|Email)$|^(?:Is|Has|Can)[A-Z]")
+
+
+def is_scalar_member(name: str) -> bool:
+    """Is ``recv.name`` a string, number, bool or date in the usual automation models?"""
+    return name in SCALAR_MEMBERS or _SCALAR_NAME.search(name) is not None
+
 
 # Library calls that hand back (as their Task's result, or directly) what the lambda or
 # value they are given produces.

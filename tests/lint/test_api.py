@@ -85,12 +85,12 @@ class G<TC> {
   static void Many(params object[] xs) {}
   void M() {
     dynamic app = Marshal.GetActiveObject("a");
-    UseT(app); UseC(app); Name(app.Name); Many(app, app);
+    UseT(app); UseC(app); Name(app.Parent); Many(app, app);
   }
 }
 """
     fixed = apply_fixes(src.encode(), lint_source(src)).decode()
-    assert "UseT((object)app); UseC((object)app); Name((string)app.Name); Many((object)app, (object)app);" in fixed
+    assert "UseT((object)app); UseC((object)app); Name((string)app.Parent); Many((object)app, (object)app);" in fixed
     assert lint_source(fixed) == []
 
 

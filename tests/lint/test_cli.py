@@ -26,7 +26,7 @@ class Foo
         {
             dynamic com = Activator.CreateInstance(t);
             Marshal.FinalReleaseComObject(com);
-            Console.WriteLine("{0} {1}", com.Name, com ?? com);
+            Console.WriteLine("{0} {1}", com.Parent, com ?? com);
         }
     }
 }
@@ -112,7 +112,7 @@ def test_fix_on_the_seed_wrong_form(capsys, wrong):
     code, _, _ = lint(capsys, "--fix", wrong)
     text = wrong.read_text()
     assert "Marshal.FinalReleaseComObject((object)com);" in text
-    assert 'Console.WriteLine("{0} {1}", (object)com.Name, (object)(com ?? com));' in text
+    assert 'Console.WriteLine("{0} {1}", (object)com.Parent, (object)(com ?? com));' in text
     assert code == 0
     code, out, _ = lint(capsys, wrong)
     assert (code, out) == (0, "")
