@@ -7,7 +7,7 @@ pass, plus "unknown" for callers elsewhere.
 
 from __future__ import annotations
 
-from callsite.lint.lattice import (COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK,
+from callsite.lint.lattice import (COMS, WMI, COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK,
                                    member_of)
 from callsite.lint.symbols import ClassInfo, Function, Sym, params_of
 from callsite.lint.vocabulary import (WHY_CALLBACK, WHY_CALLED_IN_LOOP, WHY_HANDLER, WHY_RECURSION,
@@ -83,7 +83,7 @@ class Calls:
         hint = None
         repeat = why_lambda(name) if name in ITERATING else False
         if rv & (DYN | ELEM):
-            hint = [DYNAMIC | (rv & COM or UNK)]
+            hint = [DYNAMIC | (rv & COMS or UNK)]
         elif rv & COM:  # the elements of a COM collection are COM objects
             hint = [COM | UNK]
         avals: list[tuple] = []  # (arg node, expr node, value, param index/name, modifier)
@@ -161,10 +161,10 @@ class Calls:
                 return COM | (DYNAMIC if anydyn else 0)
             return (UNK if a0 & UNK else 0) | (DYNAMIC if anydyn else 0)
         if name in COM_SOURCES:
-            return COM | (DYNAMIC if anydyn else 0)
+            return COM | self._wmi(avals) | (DYNAMIC if anydyn else 0)
         if name in VB_SOURCES and ((recv is not None and rightmost(recv) == "Interaction") or
                                    (recv is None and self.file.vb_static)):
-            return COM | (DYNAMIC if anydyn else 0)
+            return COM | self._wmi(avals) | (DYNAMIC if anydyn else 0)
         if name == "GetObject" and recv is not None and rightmost(recv) == "Activator":
             return COM
         if name == "Connect" and recv is not None and rightmost(recv) == "RemotingServices":
@@ -185,7 +185,7 @@ class Calls:
             hit = self.lookup(recv.text.decode())
             if isinstance(hit, Sym):
                 for _a, _e, v, _k, _m in avals:
-                    self._store(hit, v & (COM | UNK), strong=False)
+                    self._store(hit, v & (COMS | UNK), strong=False)
         if name in PASS_THROUGH and recv is not None:
             # Task.Run(() => x), Task.FromResult(x), dispatcher.Invoke(() => x): the result
             # (a task's, as awaited) is what the lambda or argument gives
@@ -194,20 +194,29 @@ class Calls:
                 return (given & ORIGIN) | (ELEM if given & (DYN | ELEM) else 0)
         if name in PROJECTING and lambda_ret & (DYN | COM) and recv is not None:
             # a projection's elements are what its lambda returns
-            return (ELEM if lambda_ret & DYN else 0) | (lambda_ret & (COM | UNK))
+            return (ELEM if lambda_ret & DYN else 0) | (lambda_ret & (COMS | UNK))
         if rv & (ELEM | COM) and recv is not None:
             if name in ELEMENT and rv & ELEM:
-                return DYNAMIC | (rv & COM or UNK)
+                return DYNAMIC | (rv & COMS or UNK)
             if name in SEQUENCE or name == "Select":
                 elem = ELEM if (rv & ELEM or (name_node is not None and b"dynamic" in name_node.text)) else 0
-                return elem | (rv & (COM | UNK))
+                return elem | (rv & (COMS | UNK))
         if anydyn:
             return DYNAMIC | (0 if name in NON_COM_RESULTS else UNK)
         if rv & COM and name not in NON_COM_RESULTS:
             return COM | UNK
         if name in ("Cast", "OfType") and name_node is not None and b"dynamic" in name_node.text:
-            return ELEM | (rv & (COM | UNK))
+            return ELEM | (rv & (COMS | UNK))
         return UNK
+
+    @staticmethod
+    def _wmi(avals) -> int:
+        """WMI when the moniker or ProgID names it (``winmgmts:``, ``WbemScripting.*``)."""
+        if avals and avals[0][1].type in ("string_literal", "verbatim_string_literal"):
+            text = avals[0][1].text.lstrip(b"@\"").lower()
+            if text.startswith((b"winmgmts", b"wbemscripting.")):
+                return WMI
+        return 0
 
     def _arg_parts(self, a):
         """(expression, name for a named argument, has ref/out/in)."""

@@ -6,10 +6,16 @@ assignments. Calls are in :mod:`calls`, statements in :mod:`statements`.
 
 from __future__ import annotations
 
-from callsite.lint.lattice import (COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK, coerce,
+from callsite.lint.lattice import (COMS, WMI, COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK, coerce,
                                    member_of)
 from callsite.lint.symbols import Sym, kind_of_type_text, tuple_elements, type_info
 from callsite.lint.vocabulary import WHY_CALLBACK, WHY_HANDLER, COM_MEMBERS, NON_COM_RESULTS, is_scalar_member, rightmost
+
+
+def _scalar(receiver: int, name: str) -> bool:
+    """Is property ``name`` of a dynamic receiver a value rather than an object? A WMI
+    object's properties are the class's values; its own members end in ``_``."""
+    return is_scalar_member(name) or bool(receiver & WMI) and not name.endswith("_")
 
 
 class Expressions:
@@ -56,13 +62,13 @@ class Expressions:
             return COM
         rv = self.ev(recv)
         if rv & DYN:
-            return DYNAMIC if is_scalar_member(name) else member_of(rv)
+            return DYNAMIC if _scalar(rv, name) else member_of(rv)
         if rv & ELEM:
             elem = self._tuple_element(recv, name)
             if elem is not None:
                 return coerce(elem[0], elem[1], rv & ORIGIN or UNK)
             if name == "Result":  # a Task<dynamic>
-                return DYNAMIC | (rv & COM or UNK)
+                return DYNAMIC | (rv & COMS or UNK)
         if rv & COM and name not in NON_COM_RESULTS:
             return COM | UNK
         return UNK
@@ -97,7 +103,7 @@ class Expressions:
             if c.type == "member_binding_expression":
                 name = rightmost(c.child_by_field_name("name"))
                 if rv & DYN:
-                    out = DYNAMIC if is_scalar_member(name) else member_of(rv)
+                    out = DYNAMIC if _scalar(rv, name) else member_of(rv)
                 else:
                     out = COM | UNK if rv & COM and name not in NON_COM_RESULTS else UNK
             elif c.type == "element_binding_expression":
@@ -129,7 +135,7 @@ class Expressions:
         if rv & DYN:
             return member_of(rv)
         if rv & ELEM:
-            return DYNAMIC | (rv & COM or UNK)
+            return DYNAMIC | (rv & COMS or UNK)
         if anydyn:
             return DYNAMIC | UNK
         return (rv & COM) | UNK
@@ -190,8 +196,8 @@ class Expressions:
                 continue
             v |= self.ev(c)
         if elem_dyn or v & DYN:
-            return ELEM | (v & (COM | UNK))
-        return v & (COM | UNK)
+            return ELEM | (v & (COMS | UNK))
+        return v & (COMS | UNK)
 
     # -- conversions ------------------------------------------------------
     def _convert(self, value, tnode) -> int:
@@ -286,7 +292,7 @@ class Expressions:
         if v & DYN:
             return member_of(v)
         if v & ELEM:  # Task<dynamic>
-            return DYNAMIC | (v & COM or UNK)
+            return DYNAMIC | (v & COMS or UNK)
         return v & ORIGIN or UNK
 
     def _switch_expression(self, node) -> int:
@@ -418,7 +424,7 @@ class Expressions:
             if recv is not None and recv.type == "identifier" and not rv & DYN:
                 hit = self.lookup(recv.text.decode())
                 if isinstance(hit, Sym):  # storing into a collection taints its elements
-                    self._store(hit, v & (COM | UNK), strong=False)
+                    self._store(hit, v & (COMS | UNK), strong=False)
             return
         if t == "tuple_expression" or (t == "declaration_expression" and any(
                 c.type == "parenthesized_variable_designation" for c in left.named_children)):

@@ -6,7 +6,7 @@ states it ends in, a loop is walked again from the joined state when it changed 
 
 from __future__ import annotations
 
-from callsite.lint.lattice import COM, DYN, DYNAMIC, ELEM, K_PRIMITIVE, K_VAR, UNK
+from callsite.lint.lattice import COMS, DYN, DYNAMIC, ELEM, K_PRIMITIVE, K_VAR, UNK
 from callsite.lint.vocabulary import WHY_QUERY, why_loop
 from callsite.lint.symbols import Function, Sym, params_of, type_info
 
@@ -65,9 +65,9 @@ class Statements:
         left = node.child_by_field_name("left")
         kind, tflags = type_info(tnode)
         if rv & (DYN | ELEM):
-            elem = DYNAMIC | (rv & COM or UNK)
+            elem = DYNAMIC | (rv & COMS or UNK)
         else:
-            elem = rv & (COM | UNK) or UNK
+            elem = rv & (COMS | UNK) or UNK
         if left is not None:
             if left.type == "identifier":
                 sym = self._local(left, left.text.decode(), kind, tflags)
@@ -211,7 +211,7 @@ class Statements:
                     self.loop_why.pop()
                 first = False
                 kind, tflags = type_info(tnode)
-                elem = DYNAMIC | (rv & COM or UNK) if rv & (DYN | ELEM) else (rv & (COM | UNK) or UNK)
+                elem = DYNAMIC | (rv & COMS or UNK) if rv & (DYN | ELEM) else (rv & (COMS | UNK) or UNK)
                 if nm is not None:
                     sym = self._local(nm, nm.text.decode(), kind, tflags)
                     self._store(sym, elem)
@@ -234,7 +234,7 @@ class Statements:
                     v = self.ev(k)
                 self.loop -= 1
                 self.loop_why.pop()
-                out = (ELEM if v & DYN else 0) | (v & (COM | UNK))
+                out = (ELEM if v & DYN else 0) | (v & (COMS | UNK))
             else:
                 self.loop += 1
                 self.loop_why.append(WHY_QUERY)
