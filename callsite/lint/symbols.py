@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from callsite.lint.lattice import (DYNAMIC, ELEM, K_DYNAMIC, K_OBJECT, K_PRIMITIVE, K_VAR,
                                    UNK, coerce)
 from callsite.lint.parse import Source
-from callsite.lint.vocabulary import WHY_HANDLER
+from callsite.lint.vocabulary import UNITY_BASES, UNITY_PER_FRAME, WHY_FRAME, WHY_HANDLER
 
 _DYN_WORD = re.compile(rb"\bdynamic\b")
 
@@ -96,6 +96,11 @@ def type_arguments(text: str) -> list[str]:
     return split_top(text[i + 1:-1])
 
 
+def rightmost_name(text: str) -> str:
+    """``UnityEngine.MonoBehaviour`` -> ``MonoBehaviour`` (type arguments dropped)."""
+    return text.split("<", 1)[0].strip().rsplit(".", 1)[-1]
+
+
 class Sym:
     """A storage location: local, parameter, field or property."""
 
@@ -157,6 +162,7 @@ class ClassInfo:
     key: str
     name: str
     outer: "ClassInfo | None" = None
+    unity: bool = False  # derives from a Unity script base: its per-frame messages repeat
     members: dict[str, Sym] = field(default_factory=dict)
     methods: dict[str, list[Function]] = field(default_factory=dict)
 
@@ -334,6 +340,10 @@ class Collector:
             cls = ClassInfo(key=key, name=name, outer=outer)
             self.classes[key] = cls
             self.by_name.setdefault(name, []).append(cls)
+        bases = next((c for c in node.named_children if c.type == "base_list"), None)
+        if bases is not None and any(rightmost_name(b.text.decode()) in UNITY_BASES
+                                     for b in bases.named_children):
+            cls.unity = True
         body = node.child_by_field_name("body")
         if body is not None:
             self._members(body, ctx, cls, prefix)
@@ -466,5 +476,7 @@ class Collector:
                 fn.repeated = WHY_HANDLER  # an event handler runs again and again
         if t == "method_declaration":
             cls.methods.setdefault(name, []).append(fn)
+            if cls.unity and name in UNITY_PER_FRAME:
+                fn.repeated = WHY_FRAME
         if body is not None:
             self._add_fn(fn, ctx)

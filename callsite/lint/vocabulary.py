@@ -115,6 +115,13 @@ WHY_RECURSION = "in a recursive method: once per call"
 WHY_CALLED_IN_LOOP = "in a method called inside a loop: once per call"
 WHY_LAMBDA_IN_LOOP = "in a lambda created inside a loop: once per iteration"
 WHY_QUERY = "inside a query: once per element"
+WHY_FRAME = "in a Unity message that runs every frame"
+
+# Unity calls these methods of its scripts every frame (or every GUI event).
+UNITY_BASES = {"MonoBehaviour", "Editor", "EditorWindow", "NetworkBehaviour"}
+UNITY_PER_FRAME = {"Update", "LateUpdate", "FixedUpdate", "OnGUI", "OnInspectorGUI", "OnSceneGUI",
+                   "OnDrawGizmos", "OnDrawGizmosSelected", "OnRenderObject", "OnWillRenderObject",
+                   "OnPreRender", "OnPostRender", "OnRenderImage", "OnAnimatorMove", "OnAnimatorIK"}
 
 
 def why_loop(kind: str) -> str:

@@ -38,7 +38,7 @@ namespace Exporters
             var items = new List<dynamic>();
             foreach (dynamic item in inbox.Items)
             {
-                items.Add(item); // expect: DLR002 at "item"
+                items.Add(item); // expect: DLR002 at "item)"
                 _status.Report(item.Subject);
             }
             List<dynamic> attachments = items.Select(i => (dynamic)i.Attachments).ToList();
