@@ -22,6 +22,7 @@ OBJECT_PARAMETERS = {
     ("Console", "WriteLine"): 0, ("Console", "Write"): 0,
     ("Debug", "WriteLine"): 0, ("Debug", "Print"): 0, ("Debug", "Write"): 0,
     ("Trace", "WriteLine"): 0, ("Trace", "Write"): 0,
+    ("Debug", "Log"): 0, ("Debug", "LogWarning"): 0, ("Debug", "LogError"): 0,  # Unity
     ("string", "Format"): 1, ("String", "Format"): 1,
     ("string", "Concat"): 0, ("String", "Concat"): 0,
     ("Marshal", "ReleaseComObject"): 0, ("Marshal", "FinalReleaseComObject"): 0,

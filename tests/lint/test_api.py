@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,3 +119,64 @@ def test_a_method_passed_as_a_callback_is_repeated_even_from_code_that_is_not_an
     assert [f.rule for f in lint_source(src)] == ["DLR002"]
     alone = src.replace("new Timer( this.Tick , null, 0, 1000)", "null")
     assert [f.rule for f in lint_source(alone)] == ["DLR001"]
+
+
+def test_no_fix_when_the_parameter_type_cannot_be_named():
+    src = """using System.IO; using System.Runtime.InteropServices;
+class A { void M() {
+    dynamic app = Marshal.GetActiveObject("a");
+    File.Exists(app);
+    var holder = new Holder(app);
+} }
+"""
+    found = lint_source(src)
+    assert [(f.rule, f.line) for f in found] == [("DLR001", 4), ("DLR001", 5)]
+    assert all(f.fix is None and not f.edits for f in found)
+    assert all("cast it to the parameter's type" in f.message for f in found)
+
+
+def test_fix_casts_to_delegate_and_library_generic_parameter_types():
+    src = """using System; using System.Collections.Generic; using System.Runtime.InteropServices;
+class A { Action<string> progress; List<string> names = new List<string>();
+  void M(Dictionary<int, string> byId) {
+    dynamic app = Marshal.GetActiveObject("a");
+    progress(app.ActiveWindow); names.Add(app.ActiveWindow); byId.Add(1, app.ActiveWindow);
+    Func<int, object, bool> test = (i, o) => true; test(1, app);
+} }
+"""
+    fixed = apply_fixes(src.encode(), lint_source(src)).decode()
+    assert "progress((string)app.ActiveWindow); names.Add((string)app.ActiveWindow); " \
+           "byId.Add(1, (string)app.ActiveWindow);" in fixed
+    assert "test(1, (object)app);" in fixed
+
+
+def test_a_syntax_error_is_reported_at_its_place_and_the_rest_is_analyzed():
+    src = """using System.Runtime.InteropServices;
+class A {
+  void Broken() { var x = ; }
+  void Fine() { dynamic app = Marshal.GetActiveObject("a"); System.Console.WriteLine(app); }
+}
+"""
+    found = [(f.rule, f.line, f.column) for f in lint_source(src)]
+    assert found == [("DLR000", 3, 25), ("DLR001", 4, 86)]
+
+
+def test_valid_csharp_tree_sitter_rejects_parses_after_repairs():
+    src = ("class A {\n"
+           "  bool async;\n"
+           "  void M(bool async) { this.async = async; }\n"
+           "#pragma warning suppress 56503\n"
+           "  unsafe void P(byte* d, byte* s) { *(d++) = *(s++); }\n"
+           "  unsafe long R(byte* b) { return *(long*)b; }\n"
+           '  string Q(string x) => $@"/x ""{x}""";\n'
+           "#if UNUSED\n"
+           "  this is prose, not code\n"
+           "#endif\n"
+           "}\n")
+    assert lint_source(src) == []
+
+
+def test_a_missing_path_is_a_dlrsim_error_for_the_api_too(tmp_path):
+    from callsite.errors import DlrsimError
+    with pytest.raises(DlrsimError, match="no such file"):
+        lint_paths([str(tmp_path / "nope.cs")])
