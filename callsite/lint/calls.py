@@ -252,6 +252,7 @@ class Calls:
         self.loop = 0
         self.loop_why = []
         self.scopes.append({p.name: p for p in fn.params})
+        self._com_typed_params(fn)
         self.env = {p: self._val(p) for p in fn.params}  # captured locals: their joins
         return saved
 

@@ -6,7 +6,7 @@ assignments. Calls are in :mod:`calls`, statements in :mod:`statements`.
 
 from __future__ import annotations
 
-from callsite.lint.lattice import (COMS, WMI, COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK, coerce,
+from callsite.lint.lattice import (COMS, WMI, K_OBJECT, COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK, coerce,
                                    member_of)
 from callsite.lint.symbols import Sym, kind_of_type_text, tuple_elements, type_info
 from callsite.lint.vocabulary import WHY_CALLBACK, WHY_HANDLER, COM_MEMBERS, NON_COM_RESULTS, is_scalar_member, rightmost
@@ -461,6 +461,8 @@ class Expressions:
                     fn = self.lambdas.get((self.file.index, init.start_byte))
                 else:
                     v = self.ev(init)
+            if kind == K_OBJECT and v & UNK and not v & COM and self._is_com_type(tnode):
+                v |= COM  # declared with a COM interface type
             sym = self._local(nm, nm.text.decode(), kind, tflags,
                               tnode.text.decode() if tnode is not None else "")
             if kind == K_VAR and sym.type_text in ("", "var") and init is not None and \

@@ -172,6 +172,7 @@ class Analyzer(Expressions, Calls, Casts, CallSites, Members, Statements):
         self.loop = 0
         self.loop_why: list[str] = []
         self.scopes = [{p.name: p for p in fn.params}]
+        self._com_typed_params(fn)
         self.env = {p: self._val(p) for p in fn.params}
         body = fn.body
         if isinstance(body, list):  # top-level statements

@@ -4,9 +4,9 @@ which types are COM types.
 
 from __future__ import annotations
 
-from callsite.lint.lattice import K_OBJECT, K_VAR
+from callsite.lint.lattice import COM, K_OBJECT, K_VAR
 from callsite.lint.symbols import ClassInfo, Sym
-from callsite.lint.vocabulary import BCL_NAMES, rightmost
+from callsite.lint.vocabulary import BCL_NAMES, PRIMITIVE_NAMES, rightmost
 
 
 class Members:
@@ -58,6 +58,26 @@ class Members:
         if cls is None:
             return []
         return [fn for fn in self.col.functions if fn.kind == "ctor" and fn.cls is cls]
+
+    def _com_typed_params(self, fn) -> None:
+        """A parameter declared with a COM interface type holds a COM object, whoever calls."""
+        for p in fn.params:
+            if p.kind == K_OBJECT and p.type_text and not p.value & COM and \
+                    self._is_com_type_text(p.type_text):
+                self._assign_sym(p, COM)
+
+    def _is_com_type_text(self, text: str) -> bool:
+        """:meth:`_is_com_type` for a type written as text (a parameter's, say)."""
+        text = text.strip().rstrip("?")
+        if not text or "<" in text or "[" in text or "(" in text:
+            return False
+        last = text.rsplit(".", 1)[-1]
+        if last in self.col.com_types or ".Interop." in f".{text}":
+            return True
+        if "." in text:
+            return text.split(".", 1)[0] in self.file.interop_aliases
+        return self.file.interop_using and last not in self.col.by_name and last not in BCL_NAMES \
+            and last not in PRIMITIVE_NAMES and not last.endswith(("Exception", "EventArgs", "Builder", "Attribute"))
 
     def _names_com_type(self, node) -> bool:
         for c in node.named_children:

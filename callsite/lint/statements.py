@@ -6,7 +6,7 @@ states it ends in, a loop is walked again from the joined state when it changed 
 
 from __future__ import annotations
 
-from callsite.lint.lattice import COMS, DYN, DYNAMIC, ELEM, K_PRIMITIVE, K_VAR, UNK
+from callsite.lint.lattice import COM, COMS, K_OBJECT, DYN, DYNAMIC, ELEM, K_PRIMITIVE, K_VAR, UNK
 from callsite.lint.vocabulary import WHY_QUERY, why_loop
 from callsite.lint.symbols import Function, Sym, params_of, type_info
 
@@ -70,6 +70,8 @@ class Statements:
             elem = rv & (COMS | UNK) or UNK
         if left is not None:
             if left.type == "identifier":
+                if kind == K_OBJECT and self._is_com_type(tnode):
+                    elem |= COM  # foreach (Excel.Worksheet ws in ...): COM whatever the source
                 sym = self._local(left, left.text.decode(), kind, tflags)
                 self._store(sym, elem)
             else:

@@ -134,3 +134,8 @@ def why_lambda(method: str) -> str:
 
 # LINQ methods whose result's elements are what their lambda returns.
 PROJECTING = {"Select", "SelectMany", "ConvertAll", "Zip"}
+
+# Type names that are never COM interfaces, whatever the usings say.
+PRIMITIVE_NAMES = {"object", "string", "bool", "int", "long", "double", "float", "decimal", "byte",
+                   "char", "short", "uint", "ulong", "ushort", "sbyte", "dynamic", "var", "Object",
+                   "String", "Boolean", "Int32", "Int64", "Double", "Decimal", "DateTime", "IntPtr"}

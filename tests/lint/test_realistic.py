@@ -34,6 +34,7 @@ EXPECTED_COUNTS = {
     "ExcelDnaFunctions.cs": 3,
     "ScriptHost.cs": 4,
     "NullableAutomation.cs": 3,
+    "InteropHelpers.cs": 3,
 }
 
 
