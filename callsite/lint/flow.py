@@ -27,7 +27,8 @@ from callsite.lint.members import Members
 from callsite.lint.mentions import Mentions, passed_as_callback
 from callsite.lint.statements import Statements
 from callsite.lint.symbols import ClassInfo, Collector, FileCtx, Function, Sym
-from callsite.lint.vocabulary import WHY_CALLBACK, WHY_HANDLER, why_loop, FIX_KINDS, HANDLER_RE, PRIMARY, SOURCE_WORDS
+from callsite.lint.vocabulary import (FIX_KINDS, HANDLER_RE, PRIMARY, REPEATING_BY_NAME_RE,
+                                      SOURCE_WORDS, WHY_CALLBACK, WHY_HANDLER, WHY_INVOKED, why_loop)
 
 _MAX_ROUNDS = 12
 
@@ -72,8 +73,12 @@ class Analyzer(Expressions, Calls, Casts, CallSites, Members, Statements):
         # methods subscribed to events or passed as callbacks run again and again; only
         # what a walked function is matters, so that is settled as each one is activated
         handler_names: set[bytes] = set()
+        invoked: set[bytes] = set()  # named in InvokeRepeating
         for f in self.files:
             handler_names.update(HANDLER_RE.findall(f.src.data))
+            if b"InvokeRepeating" in f.src.data:
+                invoked.update(a or b for a, b in REPEATING_BY_NAME_RE.findall(f.src.data))
+        handler_names |= invoked
         named = {id(fn): name.encode() for cls in self.col.classes.values()
                  for name, lst in cls.methods.items() for fn in lst}
         callback: dict[bytes, bool] = {}
@@ -86,7 +91,8 @@ class Analyzer(Expressions, Calls, Casts, CallSites, Members, Statements):
                     hit = callback[word] = word in handler_names or any(
                         passed_as_callback(f.src.data, word) for f in self.files)
                 if hit:
-                    fn.repeated = fn.repeated or (WHY_HANDLER if word in handler_names else WHY_CALLBACK)
+                    fn.repeated = fn.repeated or (WHY_INVOKED if word in invoked else WHY_HANDLER
+                                                  if word in handler_names else WHY_CALLBACK)
             active.append(fn)
             active_ids.add(id(fn))
         base = {b"dynamic", b"CallSite", b"Binder"} | {w.encode() for w in SOURCE_WORDS}

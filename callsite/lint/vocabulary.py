@@ -15,7 +15,8 @@ COMTYPE_SOURCES = {"GetTypeFromProgID", "GetTypeFromCLSID"}
 # Calls whose result may be a COM object or a transparent proxy, whatever the receiver.
 COM_SOURCES = {"GetActiveObject", "BindToMoniker", "GetObjectForIUnknown",
                "GetTypedObjectForIUnknown", "GetUniqueObjectForIUnknown", "CreateWrapperOfType",
-               "GetTransparentProxy", "CreateInstanceAndUnwrap", "CreateInstanceFromAndUnwrap"}
+               "GetTransparentProxy", "CreateInstanceAndUnwrap", "CreateInstanceFromAndUnwrap",
+               "CreateChannel"}  # WCF's ChannelFactory<T>: a transparent proxy on .NET Framework
 VB_SOURCES = {"CreateObject", "GetObject"}
 SOURCE_WORDS = COMTYPE_SOURCES | COM_SOURCES | VB_SOURCES | {"CreateInstance", "Connect"}
 
@@ -52,6 +53,8 @@ BCL_NAMES = {"List", "Dictionary", "HashSet", "Exception", "Object", "String", "
              "DateTime", "TimeSpan", "Queue", "Stack", "ArrayList", "Hashtable", "Timer"}
 
 HANDLER_RE = re.compile(rb"\+=\s*(?:new\s+[\w.<>]+\s*\(\s*)?(?:this\.)?(\w+)\s*[;)]")
+# Unity calls a method named in InvokeRepeating("Poll", ...) again and again
+REPEATING_BY_NAME_RE = re.compile(rb"\bInvokeRepeating\s*\(\s*(?:nameof\s*\(\s*(\w+)\s*\)|\"(\w+)\")")
 
 
 def rightmost(node) -> str:
@@ -116,6 +119,7 @@ WHY_CALLED_IN_LOOP = "in a method called inside a loop: once per call"
 WHY_LAMBDA_IN_LOOP = "in a lambda created inside a loop: once per iteration"
 WHY_QUERY = "inside a query: once per element"
 WHY_FRAME = "in a Unity message that runs every frame"
+WHY_INVOKED = "in a method Unity invokes repeatedly through InvokeRepeating"
 
 # Unity calls these methods of its scripts every frame (or every GUI event).
 UNITY_BASES = {"MonoBehaviour", "Editor", "EditorWindow", "NetworkBehaviour"}

@@ -22,6 +22,13 @@ namespace EditorTools
             _engine = Activator.CreateInstance(Type.GetTypeFromProgID("MSScriptControl.ScriptControl"));
             _engine.Language = "JScript";
             _watched.Add(_engine); // expect: DLR001 at "_engine"
+            InvokeRepeating("Poll", 1f, 0.5f);
+        }
+
+        private void Poll()
+        {
+            dynamic state = _engine.CodeObject;
+            Debug.LogWarning(state); // expect: DLR002 at "state"
         }
 
         private void Update()

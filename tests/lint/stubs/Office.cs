@@ -44,7 +44,7 @@ namespace UnityEngine
     public class Component : Object { public GameObject gameObject { get { return null; } } }
     public class GameObject : Object { }
     public class Behaviour : Component { public bool enabled; }
-    public class MonoBehaviour : Behaviour { }
+    public class MonoBehaviour : Behaviour { public void InvokeRepeating(string methodName, float time, float repeatRate) { } }
     public static class Debug { public static void Log(object message) { } public static void LogWarning(object message) { } }
     public static class Time { public static float deltaTime; }
 }
