@@ -43,10 +43,7 @@ class Expressions:
         return 0  # a method group or local function
 
     def _paren(self, node) -> int:
-        v = 0
-        for c in node.named_children:
-            v = self.ev(c)
-        return v
+        return self._last_value(node)
 
     def _member_value(self, recv, name: str) -> int:
         """Value of ``recv.name``; evaluates recv."""
@@ -268,9 +265,7 @@ class Expressions:
         return 0
 
     def _unary(self, node) -> int:
-        v = 0
-        for c in node.named_children:
-            v = self.ev(c)
+        v = self._last_value(node)
         if node.type == "postfix_unary_expression" and node.child_count and \
                 node.children[-1].type == "!":
             return v  # null-forgiving: the same value, only the compiler's warning changes
@@ -286,9 +281,7 @@ class Expressions:
 
     def _await(self, node) -> int:
         """A task's value here is its result's: awaiting passes it on."""
-        v = 0
-        for c in node.named_children:
-            v = self.ev(c)
+        v = self._last_value(node)
         if v & DYN:
             return member_of(v)
         if v & ELEM:  # Task<dynamic>

@@ -321,7 +321,7 @@ class Analyzer(Expressions, Calls, Casts, CallSites, Members, Statements):
                     edits = [(expr.start_byte, f"({cast})("), (expr.end_byte, ")")]
                     msg += f"; cast it: ({cast})({short})"
                 desc = f"cast to {cast}"
-            else:
+            elif kind in FIX_KINDS and not modifier:
                 msg += "; cast it to the parameter's type"
             self._emit(rule, expr, msg, edits, desc)
         elif v & UNK and self.in_loop() and kind != "setter":
@@ -331,6 +331,13 @@ class Analyzer(Expressions, Calls, Casts, CallSites, Members, Statements):
                        f"on every iteration")
 
     # ------------------------------------------------------------------ evaluation
+    def _last_value(self, node) -> int:
+        """Evaluate every child; the value is the last one's (parentheses, await, return)."""
+        v = 0
+        for c in node.named_children:
+            v = self.ev(c)
+        return v
+
     def ev(self, node) -> int:
         h = self._dispatch.get(node.type)
         if h is not None:

@@ -178,9 +178,7 @@ class Statements:
         return 0
 
     def _return(self, node) -> int:
-        v = 0
-        for c in node.named_children:
-            v = self.ev(c)
+        v = self._last_value(node)
         if self.func is not None and node.named_children:
             self._assign_sym(self.func.ret, v)
         return 0
