@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from callsite.lint.lattice import COM, K_OBJECT, K_VAR
 from callsite.lint.symbols import ClassInfo, Sym
-from callsite.lint.vocabulary import BCL_NAMES, PRIMITIVE_NAMES, rightmost
+from callsite.lint.vocabulary import BCL_NAMES, COM_NAMESPACES, PRIMITIVE_NAMES, rightmost
 
 
 class Members:
@@ -75,7 +75,7 @@ class Members:
         if last in self.col.com_types or ".Interop." in f".{text}":
             return True
         if "." in text:
-            return text.split(".", 1)[0] in self.file.interop_aliases
+            return text.split(".", 1)[0] in self.file.interop_aliases or text.rsplit(".", 1)[0] in COM_NAMESPACES
         return self.file.interop_using and last not in self.col.by_name and last not in BCL_NAMES \
             and last not in PRIMITIVE_NAMES and not last.endswith(("Exception", "EventArgs", "Builder", "Attribute"))
 
@@ -98,7 +98,7 @@ class Members:
             return True
         if tnode.type == "qualified_name":
             first = text.split(".", 1)[0]
-            return first in self.file.interop_aliases
+            return first in self.file.interop_aliases or text.rsplit(".", 1)[0] in COM_NAMESPACES
         if tnode.type == "identifier" and self.file.interop_using:
             return last not in self.col.by_name and last not in BCL_NAMES and not \
                 last.endswith(("Exception", "EventArgs", "Builder", "Attribute"))

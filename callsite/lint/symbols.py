@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from callsite.lint.lattice import (DYNAMIC, ELEM, K_DYNAMIC, K_OBJECT, K_PRIMITIVE, K_VAR,
                                    UNK, coerce)
 from callsite.lint.parse import Source
-from callsite.lint.vocabulary import UNITY_BASES, UNITY_PER_FRAME, WHY_FRAME, WHY_HANDLER
+from callsite.lint.vocabulary import COM_NAMESPACES, UNITY_BASES, UNITY_PER_FRAME, WHY_FRAME, WHY_HANDLER
 
 _DYN_WORD = re.compile(rb"\bdynamic\b")
 
@@ -179,7 +179,7 @@ class ClassInfo:
         return None
 
 
-_INTEROP_NS = re.compile(r"(?:^|\.)Interop\.")
+_INTEROP_NS = re.compile(r"(?:^|\.)Interop\.|^(?:%s)\.$" % "|".join(sorted(COM_NAMESPACES)))
 
 
 @dataclass(eq=False)

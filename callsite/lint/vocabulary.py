@@ -139,6 +139,13 @@ def why_lambda(method: str) -> str:
 # LINQ methods whose result's elements are what their lambda returns.
 PROJECTING = {"Select", "SelectMany", "ConvertAll", "Zip"}
 
+# Namespaces of the interop assemblies tlbimp makes for common type libraries (besides the
+# Office PIAs' `...Interop...`): every type in them is a COM interface or coclass.
+COM_NAMESPACES = {"Shell32", "IWshRuntimeLibrary", "SHDocVw", "mshtml", "MSHTML", "ADODB", "ADOX",
+                  "Scripting", "WIA", "SpeechLib", "MSXML2", "ActiveDs", "NetFwTypeLib",
+                  "TaskScheduler", "WUApiLib", "CDO", "MSScriptControl", "VBIDE",
+                  "DAO", "stdole", "WbemScripting"}
+
 # Type names that are never COM interfaces, whatever the usings say.
 PRIMITIVE_NAMES = {"object", "string", "bool", "int", "long", "double", "float", "decimal", "byte",
                    "char", "short", "uint", "ulong", "ushort", "sbyte", "dynamic", "var", "Object",
