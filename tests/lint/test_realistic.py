@@ -29,7 +29,7 @@ REFERENCES = ["Microsoft.CSharp", "System.Core", "System.DirectoryServices", "Sy
 EXPECTED_COUNTS = {
     "ExcelReportBuilder.cs": 7,
     "OutlookExporter.cs": 5,
-    "SystemInventory.cs": 8,
+    "SystemInventory.cs": 10,
     "RemoteCalculator.cs": 5,
     "ExcelDnaFunctions.cs": 3,
     "ScriptHost.cs": 5,

@@ -64,6 +64,11 @@ namespace Inventory
             Print(shell.Windows()); // expect: DLR001 at "shell.Windows()"
             Print(shell.GetType());
             Print(shell.ToString());
+            var typed = new Shell32.Shell();
+            dynamic recycle = typed.NameSpace(10);
+            Print(recycle); // expect: DLR001 at "recycle"
+            dynamic same = typed;
+            Print(same); // expect: DLR001 at "same"
         }
 
         private static void Kill(dynamic process) => process.Terminate();

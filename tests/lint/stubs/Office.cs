@@ -48,3 +48,11 @@ namespace UnityEngine
     public static class Debug { public static void Log(object message) { } public static void LogWarning(object message) { } }
     public static class Time { public static float deltaTime; }
 }
+
+namespace Shell32
+{
+    [ComImport, Guid("286E6F1B-7113-4355-9562-96B7E9D64C54"), CoClass(typeof(ShellClass))]
+    public interface Shell { dynamic NameSpace(object dir); dynamic Windows(); }
+    [ComImport, Guid("13709620-C279-11CE-A49E-444553540000")]
+    public class ShellClass { }
+}
