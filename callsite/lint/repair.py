@@ -292,4 +292,57 @@ def parse_with_fallback(src: Source) -> tuple[tree_sitter.Tree, FileProblem | No
         if not any(consider(c) for c in _targeted(best, offset)):
             break
     src.data = best
-    return best_tree, first_syntax_error(src, best_tree)
+    err = first_syntax_error(src, best_tree)
+    node = first_error_node(best_tree.root_node)
+    if err is not None and node.type == "ERROR" and node.end_point[0] - node.start_point[0] > _WIDE_ERROR:
+        at = locate_error(best, node.start_byte)
+        if at is not None:
+            line, col = src.position(min(at, len(best.rstrip())))
+            if at >= len(best):
+                err = FileProblem(src.path, "syntax error: missing '}' at the end of the file", line, col)
+            else:
+                end = best.find(b"\n", at)
+                near = best[at:end if end >= 0 else len(best)].decode("utf-8", "replace").strip()[:30]
+                err = FileProblem(src.path, f"syntax error near '{near}'" if near else "syntax error",
+                                  line, col)
+    return best_tree, err
+
+
+_WIDE_ERROR = 20  # lines: an ERROR this wide says where the parser gave up, not where it failed
+_OPEN_IF = re.compile(rb"(?m)^[ \t]*#[ \t]*if\b")
+_END_IF = re.compile(rb"(?m)^[ \t]*#[ \t]*endif\b")
+_BOUNDARY = re.compile(rb"[;{}][ \t]*(?://[^\n]*)?\r?\n")
+
+
+def locate_error(data: bytes, start: int) -> int | None:
+    """Where a file stops parsing, when tree-sitter wraps everything from ``start`` in one
+    ERROR: the end of the longest prefix, cut at a statement boundary, whose parse has no
+    ERROR node (missing closing braces are expected of a prefix). Binary search: a dozen
+    parses of at most the file, for files that fail this way only."""
+    cuts = [m.end() for m in _BOUNDARY.finditer(data, start)]
+    if not cuts:
+        return None
+    p = parser()
+
+    def clean(i: int) -> bool:
+        """Does the prefix parse once the blocks it leaves open are closed?"""
+        prefix = data[:cuts[i]]
+        depth = prefix.count(b"{") - prefix.count(b"}")
+        ifs = len(_OPEN_IF.findall(prefix)) - len(_END_IF.findall(prefix))
+        closed = prefix + b"#endif\n" * max(ifs, 0) + b"}" * max(depth, 0) + b"\n"
+        return not p.parse(closed).root_node.has_error
+
+    lo, hi = -1, len(cuts) - 1  # cuts[lo] parses (or none), cuts[hi] does not
+    if clean(hi):
+        # every statement parses once the open blocks are closed: what is missing is a '}'
+        return len(data) if data[cuts[-1]:].strip() == b"" else None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if clean(mid):
+            lo = mid
+        else:
+            hi = mid
+    at = cuts[lo] if lo >= 0 else start
+    while at < len(data) and data[at:at + 1] in b" \t\r\n":
+        at += 1
+    return at

@@ -180,3 +180,24 @@ def test_a_missing_path_is_a_dlrsim_error_for_the_api_too(tmp_path):
     from callsite.errors import DlrsimError
     with pytest.raises(DlrsimError, match="no such file"):
         lint_paths([str(tmp_path / "nope.cs")])
+
+
+def _long_class(statement: str) -> str:
+    body = "".join(f"            int v{i} = {i};\n" for i in range(12))
+    members = "".join(f"        void M{i}() {{ }}\n" for i in range(12))
+    return ("using System;\nnamespace N\n{\n    class A\n    {\n        void M()\n        {\n"
+            + body + f"            {statement}\n            int last = 0;\n        }}\n" + members
+            + "    }\n}\n")
+
+
+def test_a_wide_error_is_located_where_the_file_stops_parsing():
+    # an unclosed block: tree-sitter wraps the whole namespace in one ERROR at line 2
+    src = _long_class("if (v1 > 0) {")
+    found = [(f.rule, f.line, f.message) for f in lint_source(src)]
+    assert found == [("DLR000", src.count("\n"), "syntax error: missing '}' at the end of the file")]
+    # a construct the grammar rejects, located by closing the blocks a prefix leaves open
+    from callsite.lint.repair import locate_error
+    data = _long_class('var s = $@"/x ""{v1}""";').encode()
+    at = locate_error(data, data.index(b"namespace"))
+    line = data[:at].count(b"\n") + 1
+    assert data.splitlines()[line - 1].strip().startswith(b"var s = $@")
