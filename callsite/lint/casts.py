@@ -168,10 +168,15 @@ class Casts:
                 text = text.strip()[:-2].strip() if text.strip().endswith("[]") else ""
             if p.kind == K_DYNAMIC:
                 types.add(OBJECT)
-            elif text in self._type_params(t):
+            elif text in _own_type_params(t):
                 if _constrained(t, text):
                     return None
-                types.add(OBJECT)
+                types.add(OBJECT)  # inferred from the argument: object is fine
+            elif text in self._type_params(t):
+                # the class's type parameter: nameable only from inside that class
+                if self.cls is None or self.cls is not t.cls:
+                    return None
+                types.add(text)
             elif any(tp in _words(text) for tp in self._type_params(t)):
                 return None  # List<T>: the caller's T is not known here
             else:
@@ -194,6 +199,14 @@ class Casts:
                 node = node.parent
             self._tparams[fn] = names
         return names
+
+
+def _own_type_params(fn: Function) -> set[str]:
+    """The method's own type parameters (inferred at the call), not its class's."""
+    for c in fn.node.named_children if fn.node is not None else ():
+        if c.type == "type_parameter_list":
+            return {tp.text.decode().split()[-1] for tp in c.named_children}
+    return set()
 
 
 def _words(text: str) -> set[str]:

@@ -91,7 +91,7 @@ class G<TC> {
 }
 """
     fixed = apply_fixes(src.encode(), lint_source(src)).decode()
-    assert "UseT((object)app); UseC((object)app); Name((string)app.Parent); Many((object)app, (object)app);" in fixed
+    assert "UseT((object)app); UseC((TC)app); Name((string)app.Parent); Many((object)app, (object)app);" in fixed
     assert lint_source(fixed) == []
 
 
