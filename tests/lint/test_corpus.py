@@ -26,6 +26,9 @@ EXPECTED_COUNTS = {
     "syntax_error.cs": 1,
     "preprocessor_split.cs": 1,
     "callbacks.cs": 4,
+    "origins_and_flows.cs": 13,
+    "not_call_sites.cs": 2,
+    "callsites_held.cs": 2,
 }
 
 
