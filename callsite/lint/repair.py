@@ -152,14 +152,22 @@ def configure(data: bytes, defined) -> bytes:
 _PP_LINE = re.compile(rb"^[ \t]*#[ \t]*(if|elif|else|endif|define|undef|region|endregion)\b(.*)$")
 
 
+_DEAD_IF = re.compile(rb"(?m)^[ \t]*#[ \t]*(?:el)?if[ \t]+(?:false|0|![ \t]*true)\b")
+
+
+def _blank_dead(data: bytes) -> bytes:
+    """``#if false`` (and ``#elif false``) branches as spaces, byte for byte."""
+    for group in branches(data):
+        for b in group:
+            if b.dead:
+                data = _blank(data, b.start, b.end)
+    return data
+
+
 def _global_repairs(data: bytes) -> bytes:
-    """Repairs that cannot change what the analysis sees: dead ``#if false`` branches,
-    pragmas the grammar does not know, ``async`` as a name."""
+    """Repairs that cannot change what the analysis sees: pragmas the grammar does not
+    know, ``async`` as a name, the doubled quotes of verbatim interpolated strings."""
     if b"#" in data:
-        for group in branches(data):
-            for b in group:
-                if b.dead:
-                    data = _blank(data, b.start, b.end)
         if b"pragma" in data:
             data = _ODD_PRAGMA.sub(lambda m: b" " * len(m.group(0)), data)
     if b"async" in data:
@@ -256,6 +264,8 @@ def parse_with_fallback(src: Source) -> tuple[tree_sitter.Tree, FileProblem | No
     ``src.data`` becomes the repaired bytes (same length, same offsets), which the
     analysis reads node text from; ``src.text`` keeps the file as written."""
     p = parser()
+    if b"#" in src.data and _DEAD_IF.search(src.data):
+        src.data = _blank_dead(src.data)  # never compiled: neither parsed nor analyzed
     tree = p.parse(src.data)
     if not tree.root_node.has_error:
         return tree, None

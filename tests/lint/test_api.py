@@ -201,3 +201,9 @@ def test_a_wide_error_is_located_where_the_file_stops_parsing():
     at = locate_error(data, data.index(b"namespace"))
     line = data[:at].count(b"\n") + 1
     assert data.splitlines()[line - 1].strip().startswith(b"var s = $@")
+
+
+def test_dead_if_false_branches_are_never_analyzed():
+    src = ('using System.Runtime.InteropServices;\nclass A { void M() { dynamic app = Marshal.GetActiveObject("a");\n'
+           '#if false\n System.Console.WriteLine(app);\n#else\n System.Console.WriteLine(app.Parent);\n#endif\n } }\n')
+    assert [(f.rule, f.line) for f in lint_source(src)] == [("DLR001", 6)]
