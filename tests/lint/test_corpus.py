@@ -47,3 +47,13 @@ def test_corpus_file(name, corpus_findings):
     assert not missing and not unexpected, f"missing={missing} unexpected={unexpected}"
     n = sum(1 for f in corpus_findings if f.file.endswith("/" + name))
     assert n == EXPECTED_COUNTS[name]
+
+
+def test_dlr002_messages_say_what_repeats(corpus_findings):
+    import re
+    why = {m.group(1) for f in corpus_findings if f.rule == "DLR002"
+           for m in [re.search(r"\(((?:inside|in) [^)]*)\)", f.message)] if m}
+    assert {"in a recursive method: once per call", "in an event handler: once per event",
+            "inside a query: once per element", "inside a while loop: once per iteration",
+            "in a method passed as a callback: once per call"} <= why
+    assert not any("inside a loop: once per iteration" in f.message for f in corpus_findings)
