@@ -11,6 +11,8 @@ gives (``List<string>.Add`` takes a string). When the type cannot be named, no f
 
 from __future__ import annotations
 
+import re
+
 from callsite.lint.lattice import DYN, K_DYNAMIC
 from callsite.lint.symbols import Function, Sym, type_arguments
 from callsite.lint.vocabulary import rightmost
@@ -181,10 +183,25 @@ class Casts:
                 return None  # List<T>: the caller's T is not known here
             else:
                 c = cast_text(text)
-                if c is None:
+                if c is None or not self._nameable_here(c, t):
                     return None
                 types.add(c)
         return types.pop() if len(types) == 1 else None
+
+    def _nameable_here(self, type_text: str, fn: Function) -> bool:
+        """Can the caller write the callee's parameter type as the callee wrote it? Not when
+        the callee is in another file (other usings) or the type is a class nested in the
+        callee's class and the caller is elsewhere; predefined types always."""
+        words = _words(type_text)
+        if words <= _PREDEFINED:
+            return True
+        if fn.file is not self.file:
+            return False
+        for w in words:
+            for cls in self.col.by_name.get(w, ()):
+                if cls.outer is not None and cls.outer is fn.cls and self.cls is not fn.cls:
+                    return False
+        return True
 
     def _type_params(self, fn: Function) -> set[str]:
         """Type parameters in scope in ``fn``: its own and those of the declarations around it."""
@@ -201,6 +218,10 @@ class Casts:
         return names
 
 
+_PREDEFINED = {"object", "string", "bool", "byte", "sbyte", "char", "decimal", "double", "float",
+               "int", "uint", "long", "ulong", "short", "ushort", "nint", "nuint"}
+
+
 def _own_type_params(fn: Function) -> set[str]:
     """The method's own type parameters (inferred at the call), not its class's."""
     for c in fn.node.named_children if fn.node is not None else ():
@@ -210,7 +231,6 @@ def _own_type_params(fn: Function) -> set[str]:
 
 
 def _words(text: str) -> set[str]:
-    import re
     return set(re.findall(r"\w+", text))
 
 
