@@ -2,15 +2,16 @@
 
 This module holds the driver (rounds to a fixpoint), the walk's state and the findings;
 the walk itself is split by concept: :mod:`expressions`, :mod:`statements` (and loops),
-:mod:`members` (classes and members), :mod:`calls` (flow across methods) and
-:mod:`callsites` (call-site lifetime, DLR003).
+:mod:`members` (classes and members), :mod:`calls` (flow across methods),
+:mod:`callsites` (call-site lifetime, DLR003) and :mod:`casts` (the fix's cast).
 
 One abstract interpreter walks every function body that can matter, joining
 values into symbols (locals, parameters, fields, properties, returns) until
-nothing changes, then walks once more to report. It is flow-insensitive
-within a function (a local holds the join of everything assigned to it) and
-context-insensitive across functions (a parameter holds the join of what the
-call sites in these files pass, plus "unknown" for callers elsewhere).
+nothing changes; every round records findings, and those of the first round in
+which no value read changed afterwards stand. Locals are tracked statement by
+statement (joins at branches, loops to a fixpoint); across functions it is
+context-insensitive (a parameter holds the join of what the call sites in these
+files pass, plus "unknown" for callers elsewhere).
 """
 
 from __future__ import annotations
