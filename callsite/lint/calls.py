@@ -13,7 +13,7 @@ from callsite.lint.symbols import ClassInfo, Function, Sym, params_of
 from callsite.lint.vocabulary import (WHY_CALLBACK, WHY_CALLED_IN_LOOP, WHY_HANDLER, WHY_RECURSION,
                                       why_lambda, COMTYPE_SOURCES, COM_SOURCES, VB_SOURCES, ITERATING, SEQUENCE,
                                       ELEMENT, ADDERS, NON_COM_RESULTS, BINDER_METHODS, PASS_THROUGH,
-                                      PROJECTING, rightmost)
+                                      PROJECTING, is_scalar_member, rightmost)
 
 
 class Calls:
@@ -170,7 +170,13 @@ class Calls:
         if name == "Connect" and recv is not None and rightmost(recv) == "RemotingServices":
             return COM
         if rv & DYN:
-            return DYNAMIC if name in NON_COM_RESULTS else member_of(rv)
+            if name in NON_COM_RESULTS or name.startswith("get_") and is_scalar_member(name[4:]):
+                return DYNAMIC
+            return member_of(rv)
+        if name == "InvokeMember" and any(v & COM for _a, _e, v, _k, _m in avals):
+            # Type.InvokeMember(name, flags, binder, target, args) on a COM target: late
+            # binding by reflection hands back COM objects as well
+            return COM | UNK | (DYNAMIC if anydyn else 0)
         if targets:
             r = 0
             for t in targets:

@@ -27,6 +27,8 @@ class NotCallSites
         string text = cell.Text;
         Use(text);
         Use((string)cell.Formula);
+        Use(cell.get_Value());
+        Use(cell.get_Offset(1, 0)); // expect: DLR001 at "cell.get_Offset(1, 0)"
         Use(cell.MergeArea); // expect: DLR001 at "cell.MergeArea"
         dynamic wmi = Marshal.BindToMoniker("winmgmts:");
         foreach (dynamic process in wmi.ExecQuery("SELECT * FROM Win32_Process"))

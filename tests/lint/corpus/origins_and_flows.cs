@@ -29,6 +29,13 @@ class OriginsAndFlows
         Use(pair.count);
     }
 
+    void Reflection(Type type)
+    {
+        object app = Activator.CreateInstance(Type.GetTypeFromProgID("Excel.Application"));
+        dynamic books = type.InvokeMember("Workbooks", System.Reflection.BindingFlags.GetProperty, null, app, null);
+        Use(books); // expect: DLR001 at "books"
+    }
+
     void Sources(DirectoryEntry entry)
     {
         dynamic native = entry.NativeObject;
