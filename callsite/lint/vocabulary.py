@@ -136,6 +136,9 @@ def why_lambda(method: str) -> str:
     return f"in a lambda {method} runs once per element"
 
 
+# Collection methods whose out argument receives one of the elements.
+OUT_ELEMENT = {"TryGetValue", "TryDequeue", "TryPop", "TryPeek", "TryTake", "TryRemove"}
+
 # LINQ methods whose result's elements are what their lambda returns.
 PROJECTING = {"Select", "SelectMany", "ConvertAll", "Zip"}
 

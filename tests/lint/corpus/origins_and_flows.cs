@@ -36,6 +36,15 @@ class OriginsAndFlows
         Use(books); // expect: DLR001 at "books"
     }
 
+    readonly Dictionary<string, dynamic> _open = new Dictionary<string, dynamic>();
+
+    void OutOfACollection(string key)
+    {
+        _open.Add(key, Activator.CreateInstance(Type.GetTypeFromProgID(key)));
+        if (_open.TryGetValue(key, out dynamic doc))
+            Use(doc); // expect: DLR001 at "doc"
+    }
+
     void Sources(DirectoryEntry entry)
     {
         dynamic native = entry.NativeObject;
