@@ -115,6 +115,10 @@ class Casts:
         rtype = self._declared_type(recv)
         if rtype is None:
             return None
+        if name == "Invoke":  # progress?.Invoke(x), handler.Invoke(x): the delegate's parameter
+            params = delegate_parameters(rtype)
+            if params is not None:
+                return cast_text(params[key]) if key < len(params) else None
         base = rtype.rstrip("?").split("<", 1)[0].rsplit(".", 1)[-1]
         if (base, name) in RECEIVER_OBJECT:
             return OBJECT

@@ -142,12 +142,14 @@ class A { Action<string> progress; List<string> names = new List<string>();
     dynamic app = Marshal.GetActiveObject("a");
     progress(app.ActiveWindow); names.Add(app.ActiveWindow); byId.Add(1, app.ActiveWindow);
     Func<int, object, bool> test = (i, o) => true; test(1, app);
+    progress?.Invoke(app.ActiveWindow);
 } }
 """
     fixed = apply_fixes(src.encode(), lint_source(src)).decode()
     assert "progress((string)app.ActiveWindow); names.Add((string)app.ActiveWindow); " \
            "byId.Add(1, (string)app.ActiveWindow);" in fixed
     assert "test(1, (object)app);" in fixed
+    assert "progress?.Invoke((string)app.ActiveWindow);" in fixed
 
 
 def test_a_syntax_error_is_reported_at_its_place_and_the_rest_is_analyzed():
