@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from callsite.lint.lattice import (COMS, WMI, COM, COMTYPE, DYN, DYNAMIC, ELEM, K_VAR, ORIGIN, UNK,
                                    member_of)
-from callsite.lint.symbols import ClassInfo, Function, Sym, params_of, type_info
+from callsite.lint.symbols import ClassInfo, Function, Sym, params_of
 from callsite.lint.vocabulary import (WHY_CALLBACK, WHY_CALLED_IN_LOOP, WHY_HANDLER, WHY_RECURSION,
                                       why_lambda, COMTYPE_SOURCES, COM_SOURCES, VB_SOURCES, ITERATING, SEQUENCE,
                                       ELEMENT, ADDERS, NON_COM_RESULTS, BINDER_METHODS, PASS_THROUGH,
@@ -119,8 +119,8 @@ class Calls:
                 if modifier and any(c.type == "out" for c in a.children):
                     if expr.type == "identifier":
                         self._assign_to(expr, element, None)
-                    else:
-                        self._out_declared(expr, element)
+                    elif expr.type == "declaration_expression":
+                        self._declare(expr, element)
         # call-site bookkeeping for in-file targets
         for t in targets:
             if t is None:
@@ -232,17 +232,6 @@ class Calls:
             if text.startswith((b"winmgmts", b"wbemscripting.")):
                 return WMI
         return 0
-
-    def _out_declared(self, expr, element: int) -> None:
-        """``out dynamic x`` / ``out var x`` receiving a collection's element."""
-        if expr.type != "declaration_expression":
-            return
-        tnode = expr.child_by_field_name("type")
-        nm = expr.child_by_field_name("name")
-        if nm is not None and nm.type == "identifier":
-            kind, tflags = type_info(tnode)
-            sym = self._local(nm, nm.text.decode(), kind, tflags)
-            self._store(sym, element)
 
     def _arg_parts(self, a):
         """(expression, name for a named argument, has ref/out/in)."""

@@ -217,14 +217,20 @@ class Expressions:
             self._declare_pattern(pat, v)
         return 0
 
+    def _declare(self, node, v: int) -> Sym | None:
+        """The local a ``T name`` declaration (pattern, ``out T name``, deconstruction)
+        introduces, holding ``v`` as its declared type allows."""
+        nm = node.child_by_field_name("name")
+        if nm is None or nm.type != "identifier":
+            return None
+        kind, tflags = type_info(node.child_by_field_name("type"))
+        sym = self._local(nm, nm.text.decode(), kind, tflags)
+        self._store(sym, v)
+        return sym
+
     def _declare_pattern(self, pat, v: int) -> None:
         if pat.type == "declaration_pattern":
-            tnode = pat.child_by_field_name("type")
-            nm = pat.child_by_field_name("name")
-            if nm is not None and nm.type == "identifier":
-                kind, tflags = type_info(tnode)
-                sym = self._local(nm, nm.text.decode(), kind, tflags)
-                self._store(sym, v)
+            self._declare(pat, v)
             return
         for c in pat.named_children:
             if c.type.endswith("pattern"):
@@ -333,11 +339,7 @@ class Expressions:
                 else:
                     self._assign_to(target, ev, None)
             elif target.type == "declaration_expression":
-                tnode = target.child_by_field_name("type")
-                nm = target.child_by_field_name("name")
-                if nm is not None and nm.type == "identifier":
-                    kind, tflags = type_info(tnode)
-                    self._store(self._local(nm, nm.text.decode(), kind, tflags), ev)
+                self._declare(target, ev)
             elif target.type in ("tuple_expression", "tuple_pattern", "parenthesized_variable_designation"):
                 self._deconstruct(target, ev, None)
 
@@ -469,12 +471,6 @@ class Expressions:
         return 0
 
     def _declaration_expression(self, node) -> int:
-        tnode = node.child_by_field_name("type")
-        nm = node.child_by_field_name("name")
-        kind, tflags = type_info(tnode)
-        if nm is not None and nm.type == "identifier":
-            sym = self._local(nm, nm.text.decode(), kind, tflags)
-            self._store(sym, UNK)
-            return self._read(sym)
-        return UNK
+        sym = self._declare(node, UNK)
+        return self._read(sym) if sym is not None else UNK
 
