@@ -165,6 +165,10 @@ class Expressions:
                     continue
                 v = self.ev(expr)
                 anydyn |= v & DYN
+                for ctor in ctors:  # what this call passes, each constructor's parameter holds
+                    p = self._param(ctor, pname if pname is not None else pos)
+                    if p is not None:
+                        self._assign_sym(p, v)
                 if v & DYN:
                     self.check_arg(expr, v, "ctor", self._cast_for(ctors, pname if pname is not None else pos, nargs)
                                    if ctors else None, modifier)

@@ -75,3 +75,19 @@ class OriginsAndFlows
             Use(sheet); // expect: DLR002 at "sheet"
     }
 }
+
+class SheetWrapper
+{
+    readonly dynamic _sheet;
+    public SheetWrapper(dynamic sheet) { _sheet = sheet; }
+    public void Print() => Console.WriteLine(_sheet); // expect: DLR001 at "_sheet"
+}
+
+class WrapperUser
+{
+    void M()
+    {
+        dynamic app = Activator.CreateInstance(Type.GetTypeFromProgID("Excel.Application"));
+        new SheetWrapper(app.ActiveSheet).Print(); // expect: DLR001 at "app.ActiveSheet"
+    }
+}
