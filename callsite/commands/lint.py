@@ -11,11 +11,12 @@ from callsite.errors import DlrsimError
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "lint", help="find C# dynamic call sites that rebind and leak on COM objects",
+        conflict_handler="resolve",  # cli.py may add its own --json to every command (issue 12)
         description="Lint C# sources for dynamic call sites that get instance restrictions "
                     "(COM objects, transparent proxies) and for CallSites created per execution.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="C# files or directories (searched for *.cs)")
     p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
-    p.add_argument("--json", action="store_true", help="the same as --format json")
+    p.add_argument("--json", action="store_true", dest="json", help="the same as --format json")
     p.add_argument("--rules", metavar="LIST", help="comma-separated rule IDs to run (default: all default-on rules)")
     p.add_argument("--all", action="store_true", help="also run rules that are off by default (DLR004)")
     g = p.add_mutually_exclusive_group()
