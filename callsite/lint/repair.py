@@ -28,7 +28,8 @@ _ASYNC_NAME = re.compile(rb"\basync\b(?=[ \t]*(?:[;,)\].}?:]|=(?![>=])|[+\-*/%&|
 # or after `return`
 _DEREF = re.compile(rb"(^[ \t]*|(?<=[;{})])[ \t]*)\*(?=[ \t]*[(\w])", re.M)  # assigned to
 _DEREF_VALUE = re.compile(rb"((?<=[=(,?:])[ \t]*|(?<=\breturn)[ \t]*)\*(?=[ \t]*[(\w])")  # read
-_MAX_TARGETED = 8
+_DEREF_CAST = re.compile(rb"(?<=[;{})\n])[ \t]*\*[ \t]*\([ \t]*[\w.]+[ \t]*\*+[ \t]*\)")
+_MAX_TARGETED = 32
 
 
 def _blank(data: bytes, start: int, end: int) -> bytes:
@@ -226,6 +227,10 @@ def _targeted(data: bytes, offset: int) -> list[bytes]:
         plain = _DEREF.sub(lambda m: m.group(1) + b" ", _DEREF_VALUE.sub(lambda m: m.group(1) + b" ", segment))
         if plain != fixed:
             out.append(data[:line_start] + plain + data[line_end:])
+        # `*(IntPtr*)p = x`: the dereferenced cast as spaces leaves the assignment to `p`
+        bare = _DEREF_CAST.sub(lambda m: b" " * len(m.group(0)), segment)
+        if bare != segment:
+            out.append(data[:line_start] + bare + data[line_end:])
     return out
 
 
@@ -299,7 +304,8 @@ def parse_with_fallback(src: Source) -> tuple[tree_sitter.Tree, FileProblem | No
         if not best_score[0]:
             break
         offset = first_error_node(best_tree.root_node).start_byte
-        if not any(consider(c) for c in _targeted(best, offset)):
+        # every candidate is tried and the best kept: the first that helps may help least
+        if not [ok for ok in [consider(c) for c in _targeted(best, offset)] if ok]:
             break
     src.data = best
     err = first_syntax_error(src, best_tree)

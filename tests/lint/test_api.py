@@ -170,6 +170,8 @@ def test_valid_csharp_tree_sitter_rejects_parses_after_repairs():
            "#pragma warning suppress 56503\n"
            "  unsafe void P(byte* d, byte* s) { *(d++) = *(s++); }\n"
            "  unsafe long R(byte* b) { return *(long*)b; }\n"
+           "  unsafe void Z(void* p) {\n    *(System.IntPtr*)p = System.IntPtr.Zero;\n  }\n"
+           "  unsafe double D(byte* p) => System.Math.Round(*(double*)p, 2);\n"
            '  string Q(string x) => $@"/x ""{x}""";\n'
            "#if UNUSED\n"
            "  this is prose, not code\n"
