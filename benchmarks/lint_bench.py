@@ -39,7 +39,7 @@ from make_lint_corpus import generate  # noqa: E402
 from callsite.lint.engine import cores  # noqa: E402
 
 RULE = ROOT / "benchmarks" / "dlr001.semgrep.yml"
-TRUTH = ROOT / "tests" / "lint" / "corpus"
+TRUTHS = [ROOT / "tests" / "lint" / "corpus", ROOT / "tests" / "lint" / "realistic"]
 
 
 def corpus_bytes(d: Path) -> int:
@@ -146,27 +146,27 @@ def side_by_side(semgrep: str, target: Path, runs: int, cores: int) -> dict:
     return res
 
 
-def truth() -> set[tuple[str, int, int]]:
+def truth(where: Path) -> set[tuple[str, int, int]]:
     sys.path.insert(0, str(ROOT))
     from tests.lint.markers import expectations
     out = set()
-    for p in TRUTH.glob("*.cs"):
+    for p in where.rglob("*.cs"):
         for name, line, col, rule in expectations(p):
             if rule in ("DLR001", "DLR002"):
                 out.add((name, line, col))
     return out
 
 
-def compare_on_truth(semgrep: str | None) -> dict:
+def compare_on_truth(semgrep: str | None, where: Path) -> dict:
     from callsite.lint import lint_paths
-    want = truth()
-    got_d = {(Path(f.file).name, f.line, f.column) for f in lint_paths([str(TRUTH)])
+    want = truth(where)
+    got_d = {(Path(f.file).name, f.line, f.column) for f in lint_paths([str(where)])
              if f.rule in ("DLR001", "DLR002")}
     res = {"expected": len(want), "dlrsim": score(want, got_d)}
     if semgrep:
         # semgrep skips tests/ directories by default: give it a copy elsewhere
         with tempfile.TemporaryDirectory(prefix="dlrsim-truth-") as tmp:
-            for p in TRUTH.glob("*.cs"):
+            for p in where.rglob("*.cs"):
                 shutil.copy(p, tmp)
             _dt, results = run_semgrep(semgrep, Path(tmp))
             got_s = {(Path(r["path"]).name, r["start"]["line"], r["start"]["col"]) for r in results}
@@ -255,14 +255,15 @@ def main() -> None:
             out["semgrep"]["sizes"][str(size_mb)] = side_by_side(semgrep, target, args.runs, cores())
             if tmp2:
                 shutil.rmtree(tmp2, ignore_errors=True)
-    cmp = compare_on_truth(semgrep)
-    out["truth_corpus"] = cmp
-    print(f"on tests/lint/corpus ({cmp['expected']} expected DLR001/DLR002 findings):")
-    for tool in ("dlrsim", "semgrep"):
-        if tool in cmp:
-            s = cmp[tool]
-            print(f"  {tool:8s} found {s['found']:3d}: {s['true_pos']} right, {s['false_pos']} wrong, "
-                  f"{s['missed']} missed")
+    for where in TRUTHS:
+        cmp = compare_on_truth(semgrep, where)
+        out[f"truth_{where.name}"] = cmp
+        print(f"on tests/lint/{where.name} ({cmp['expected']} expected DLR001/DLR002 findings):")
+        for tool in ("dlrsim", "semgrep"):
+            if tool in cmp:
+                s = cmp[tool]
+                print(f"  {tool:8s} found {s['found']:3d}: {s['true_pos']} right, {s['false_pos']} wrong, "
+                      f"{s['missed']} missed")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
     if tmp:

@@ -11,10 +11,12 @@ from callsite.errors import DlrsimError
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "lint", help="find C# dynamic call sites that rebind and leak on COM objects",
+        conflict_handler="resolve",  # cli.py may add its own --json to every command (issue 12)
         description="Lint C# sources for dynamic call sites that get instance restrictions "
                     "(COM objects, transparent proxies) and for CallSites created per execution.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="C# files or directories (searched for *.cs)")
     p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    p.add_argument("--json", action="store_true", dest="json", help="the same as --format json")
     p.add_argument("--rules", metavar="LIST", help="comma-separated rule IDs to run (default: all default-on rules)")
     p.add_argument("--all", action="store_true", help="also run rules that are off by default (DLR004)")
     g = p.add_mutually_exclusive_group()
@@ -37,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 0:
         raise DlrsimError("-j must be 0 (one per core) or more")
+    if getattr(args, "json", False):
+        args.format = "json"
     rules = args.rules.split(",") if args.rules else None
     enabled = engine.select_rules(rules, args.all)
     baseline = engine.load_baseline(args.baseline) if args.baseline else None
@@ -87,7 +91,10 @@ def run(args: argparse.Namespace) -> int:
         elif not args.diff:
             sys.stdout.write(out)
     unparsed = sum(1 for r in results if r.problem is None and not r.parsed) if args.quick else 0
+    if not results:
+        sys.stderr.write(f"dlrsim lint: no C# (*.cs) files in {', '.join(args.paths)}: linted nothing\n")
+        return 0
     sys.stderr.write(report.summary(findings, len(results), unparsed) + "\n")
-    if any(f.rule == "DLR000" for f in findings):
-        return 2
+    if any(r.problem is not None and r.problem.io for r in results):
+        return 2  # a file could not be read: the run is incomplete
     return 1 if findings else 0

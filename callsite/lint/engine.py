@@ -22,7 +22,8 @@ from callsite.errors import DlrsimError
 from callsite.lint import suppress
 from callsite.lint.findings import PROBLEM_RULE, RULES, Finding
 from callsite.lint.flow import Analyzer
-from callsite.lint.parse import FileProblem, Source, decode, parse_with_fallback
+from callsite.lint.parse import FileProblem, Source, decode
+from callsite.lint.repair import parse_with_fallback
 from callsite.lint.symbols import FileCtx
 
 _TRIGGERS = (b"dynamic", b"CallSite", b"Binder")
@@ -62,9 +63,13 @@ def select_rules(rules: Iterable[str] | None = None, all_rules: bool = False) ->
 
 
 def discover(paths: Sequence[str]) -> list[str]:
-    """C# files under the given paths, in a stable order; missing paths stay (reported later)."""
+    """C# files under the given paths, in a stable order. A path that does not exist is a
+    mistake on the command line, not a finding: it raises :class:`DlrsimError`."""
     out: list[str] = []
     seen: set[str] = set()
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise DlrsimError(f"no such file or directory: {', '.join(missing)}")
     for p in paths:
         if os.path.isdir(p):
             found = []
@@ -105,8 +110,7 @@ def _lint_group(items: list[tuple[str, bytes]], enabled: frozenset[str],
         tree, err = parse_with_fallback(src)
         res.parsed = True
         if err is not None:
-            res.problem = err
-            continue
+            res.problem = err  # reported, and what did parse is analyzed all the same
         ctxs.append(FileCtx(len(ctxs), src, tree))
     # nothing can be dynamic, or a call site, without these words: skip the analysis
     found: list[Finding] = []
@@ -186,11 +190,11 @@ def _read(path: str) -> tuple[bytes | None, FileProblem | None]:
         with open(path, "rb") as fh:
             return fh.read(), None
     except FileNotFoundError:
-        return None, FileProblem(path, "no such file or directory")
+        return None, FileProblem(path, "no such file or directory", io=True)
     except IsADirectoryError:
-        return None, FileProblem(path, "is a directory")
+        return None, FileProblem(path, "is a directory", io=True)
     except OSError as exc:
-        return None, FileProblem(path, f"cannot read: {exc.strerror or exc}")
+        return None, FileProblem(path, f"cannot read: {exc.strerror or exc}", io=True)
 
 
 @contextmanager

@@ -12,15 +12,17 @@ ELEM = 2       # elements (foreach, indexer, LINQ) are dynamic
 COM = 4        # may be a COM object or transparent proxy
 COMTYPE = 8    # a System.Type for a COM class (GetTypeFromProgID/CLSID)
 UNK = 16       # origin not known from the files given
+WMI = 32       # (with COM) a WMI object: its properties are values, its methods give objects
 
-ORIGIN = COM | COMTYPE | UNK
+ORIGIN = COM | COMTYPE | UNK | WMI
+COMS = COM | WMI  # what a COM object's elements and method results inherit
 DYNAMIC = DYN | ELEM
 INTERESTING = DYN | ELEM | COM | COMTYPE  # bits that can ever lead to a finding
 
 
 def member_of(receiver: int) -> int:
     """A member, element or result reached from a dynamic receiver."""
-    return DYNAMIC | (COM if receiver & COM else UNK)
+    return DYNAMIC | (receiver & COMS if receiver & COM else UNK)
 
 
 # How a declared type treats what is stored into it.

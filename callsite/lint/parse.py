@@ -99,6 +99,7 @@ class FileProblem:
     message: str
     line: int = 1
     column: int = 1
+    io: bool = False  # could not be read at all (an I/O error, not a finding about the code)
 
 
 def decode(path: str, data: bytes) -> Source | FileProblem:
@@ -106,11 +107,10 @@ def decode(path: str, data: bytes) -> Source | FileProblem:
         data = data[3:]
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        prefix = data[: exc.start]
-        line = prefix.count(b"\n") + 1
-        col = exc.start - (prefix.rfind(b"\n") + 1) + 1
-        return FileProblem(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line, col)
+    except UnicodeDecodeError:
+        # as the C# compiler does, a file without a BOM that is not UTF-8 is read in the
+        # Windows code page; each byte is one character, as positions assume
+        text = data.decode("cp1252", errors="replace")
     return Source(path, data, text)
 
 
@@ -118,23 +118,42 @@ def parse(src: Source) -> tree_sitter.Tree:
     return parser().parse(src.data)
 
 
-def first_syntax_error(src: Source, tree: tree_sitter.Tree) -> FileProblem | None:
-    """The earliest ERROR or MISSING node, or None when the file parses cleanly."""
-    root = tree.root_node
-    if not root.has_error:
-        return None
+def first_error_node(root):
+    """The earliest ERROR or MISSING node. An ERROR that wraps a whole declaration (or the
+    whole file, starting at line 1) holds the real trouble further in: the first error
+    nested in it, when there is one, is where the parse actually failed."""
     node = root
     while True:
-        if node.type == "ERROR" or node.is_missing:
-            break
+        if node.is_missing:
+            return node
         nxt = None
         for child in node.children:
             if child.has_error or child.is_missing or child.type == "ERROR":
                 nxt = child
                 break
         if nxt is None:
-            break
+            return node
         node = nxt
+
+
+def error_count(root) -> int:
+    """ERROR and MISSING nodes: fewer is a better parse of the same text."""
+    n = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            n += 1
+        stack.extend(c for c in node.children if c.has_error or c.is_missing or c.type == "ERROR")
+    return n
+
+
+def first_syntax_error(src: Source, tree: tree_sitter.Tree) -> FileProblem | None:
+    """The earliest ERROR or MISSING node, or None when the file parses cleanly."""
+    root = tree.root_node
+    if not root.has_error:
+        return None
+    node = first_error_node(root)
     line, col = src.position(node.start_byte)
     if node.is_missing:
         what = f"syntax error: missing '{node.type}'"
@@ -143,74 +162,3 @@ def first_syntax_error(src: Source, tree: tree_sitter.Tree) -> FileProblem | Non
         snippet = snippet.strip().splitlines()[0][:30] if snippet.strip() else ""
         what = f"syntax error near '{snippet}'" if snippet else "syntax error"
     return FileProblem(src.path, what, line, col)
-
-
-_DIRECTIVE = re.compile(rb"^[ \t]*#[ \t]*(if|elif|else|endif)\b")
-
-
-def blank_branches(data: bytes, take_first: bool) -> bytes:
-    """Blank out one side of every ``#if`` so code split across branches parses.
-
-    Tree-sitter sees all branches at once; a declaration whose head differs
-    per branch (``#if A namespace X #else namespace Y #endif``) then does not
-    parse. Inactive lines become spaces, so every byte offset (and thus every
-    reported position) stays the same. ``take_first`` keeps each ``#if``
-    branch, otherwise the last ``#else``/``#elif`` branch is kept.
-    """
-    lines = data.split(b"\n")
-    out = []
-    stack: list[list] = []  # per #if: [branch index, branch count, active branch]
-    counts = _branch_counts(lines)
-    ifs = 0
-    for line in lines:
-        m = _DIRECTIVE.match(line)
-        if m:
-            kind = m.group(1)
-            if kind == b"if":
-                n = counts[ifs]
-                ifs += 1
-                stack.append([0, n, 0 if take_first else n - 1])
-            elif kind in (b"elif", b"else") and stack:
-                stack[-1][0] += 1
-            elif kind == b"endif" and stack:
-                stack.pop()
-            out.append(re.sub(rb"[^\r]", b" ", line))  # the directive itself may split a declaration
-            continue
-        if any(branch != active for branch, _n, active in stack):
-            out.append(re.sub(rb"[^\r]", b" ", line))
-        else:
-            out.append(line)
-    return b"\n".join(out)
-
-
-def _branch_counts(lines: list[bytes]) -> list[int]:
-    counts: list[int] = []
-    stack: list[int] = []
-    for line in lines:
-        m = _DIRECTIVE.match(line)
-        if not m:
-            continue
-        kind = m.group(1)
-        if kind == b"if":
-            stack.append(len(counts))
-            counts.append(1)
-        elif kind in (b"elif", b"else") and stack:
-            counts[stack[-1]] += 1
-        elif kind == b"endif" and stack:
-            stack.pop()
-    return counts
-
-
-def parse_with_fallback(src: Source) -> tuple[tree_sitter.Tree, FileProblem | None]:
-    """Parse; if that fails and the file has ``#if``, retry with one branch of each."""
-    tree = parse(src)
-    err = first_syntax_error(src, tree)
-    if err is None or b"#" not in src.data or not re.search(rb"(?m)^[ \t]*#[ \t]*if\b", src.data):
-        return tree, err
-    for take_first in (True, False):
-        variant = blank_branches(src.data, take_first)
-        t2 = parser().parse(variant)
-        if not t2.root_node.has_error:
-            src.data = variant  # the analysis reads node text from this buffer
-            return t2, None
-    return tree, err

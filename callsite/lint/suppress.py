@@ -1,9 +1,13 @@
 """In-source suppressions, so a team can accept a finding where it stands.
 
-``// dlrsim: ignore[DLR001]`` silences the line it is on and the line below
-(a comment alone on the line above); ``#pragma warning disable DLR001`` ...
-``#pragma warning restore DLR001`` silences a region, as for compiler
-warnings. A suppression of DLR001 also covers its loop refinement DLR002.
+``// dlrsim: ignore[DLR001]`` and ``/* dlrsim: ignore[DLR001] */`` silence the line
+they are on, and the line below when the comment stands alone on its line;
+``#pragma warning disable DLR001`` ... ``#pragma warning restore DLR001`` silences a
+region, as for compiler warnings, and ``#pragma warning suppress DLR001`` the next line.
+
+A suppression of DLR001 also covers DLR002 at the same place: DLR002 is DLR001 found
+inside a loop (or a handler, or recursion), the same problem, so accepting one accepts
+the other. ``ignore[DLR002]`` covers only DLR002.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import re
 from callsite.lint.findings import FAMILY, Finding
 
 _IGNORE = re.compile(r"//\s*dlrsim\s*:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
-_PRAGMA = re.compile(r"^\s*#\s*pragma\s+warning\s+(disable|restore)\b([^/\n]*)")
+_BLOCK = re.compile(r"/\*\s*dlrsim\s*:\s*ignore(?:\[([^\]]*)\])?\s*\*/", re.IGNORECASE)
+_PRAGMA = re.compile(r"^\s*#\s*pragma\s+warning\s+(disable|restore|suppress)\b([^/\n]*)")
 ALL = "*"
 
 
@@ -39,8 +44,24 @@ class Suppressions:
                 if not code_before:  # a comment on its own line covers the next line
                     self.by_line.setdefault(no + 1, set()).update(ids)
             p = _PRAGMA.match(line)
-            if p:
+            if p and p.group(1) == "suppress":
+                self.by_line.setdefault(no + 1, set()).update(_ids(p.group(2)))
+            elif p:
                 self.switches.append((no, p.group(1), _ids(p.group(2))))
+        if "/*" in text:
+            self._blocks(text)
+
+    def _blocks(self, text: str) -> None:
+        for m in _BLOCK.finditer(text):
+            ids = _ids(m.group(1))
+            first = text.count("\n", 0, m.start()) + 1
+            last = first + m.group(0).count("\n")
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line_end = text.find("\n", m.end())
+            alone = not text[line_start:m.start()].strip() and \
+                not text[m.end():line_end if line_end >= 0 else len(text)].strip()
+            for no in range(first, last + 1 + (1 if alone else 0)):
+                self.by_line.setdefault(no, set()).update(ids)
 
     def suppressed(self, f: Finding) -> bool:
         ids = {f.rule}

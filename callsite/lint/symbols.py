@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from callsite.lint.lattice import (DYNAMIC, ELEM, K_DYNAMIC, K_OBJECT, K_PRIMITIVE, K_VAR,
                                    UNK, coerce)
 from callsite.lint.parse import Source
+from callsite.lint.vocabulary import COM_NAMESPACES, UNITY_BASES, UNITY_PER_FRAME, WHY_FRAME, WHY_HANDLER
 
 _DYN_WORD = re.compile(rb"\bdynamic\b")
 
@@ -41,11 +42,70 @@ def type_info(node) -> tuple[str, int]:
     return K_OBJECT, (ELEM if _DYN_WORD.search(node.text) else 0)
 
 
+_PRIMITIVES = {"bool", "byte", "sbyte", "char", "decimal", "double", "float", "int", "uint", "long",
+               "ulong", "short", "ushort", "string", "nint", "nuint"}
+
+
+def kind_of_type_text(text: str) -> tuple[str, int]:
+    """:func:`type_info` for a type written as text (a tuple element's, a type argument's)."""
+    text = text.strip().rstrip("?").strip()
+    if text == "dynamic":
+        return K_DYNAMIC, DYNAMIC
+    if text in ("var", ""):
+        return K_VAR, 0
+    if text in _PRIMITIVES or text.startswith("System.") and text[7:].lower() in (
+            "string", "int32", "int64", "boolean", "double", "decimal", "datetime"):
+        return K_PRIMITIVE, 0
+    return K_OBJECT, (ELEM if _DYN_WORD.search(text.encode()) else 0)
+
+
+def split_top(text: str, sep: str = ",") -> list[str]:
+    """``text`` split at ``sep`` outside brackets: the parts of ``A<B, C>, D``."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "<([{":
+            depth += 1
+        elif ch in ">)]}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def tuple_elements(text: str) -> list[tuple[str, str]]:
+    """(type, name or "") of each element of a tuple type written ``(T1 a, T2 b)``."""
+    inner = text.strip().rstrip("?").strip()
+    if not (inner.startswith("(") and inner.endswith(")")):
+        return []
+    out = []
+    for part in split_top(inner[1:-1]):
+        m = re.match(r"^(.*?)(?:\s+(\w+))?$", part, re.S)
+        ttext, name = (m.group(1), m.group(2) or "") if m else (part, "")
+        out.append((ttext.strip(), name))
+    return out
+
+
+def type_arguments(text: str) -> list[str]:
+    """The type arguments of a generic type written as text: ``List<string>`` -> [string]."""
+    text = text.strip().rstrip("?")
+    i = text.find("<")
+    if i < 0 or not text.endswith(">"):
+        return []
+    return split_top(text[i + 1:-1])
+
+
+def rightmost_name(text: str) -> str:
+    """``UnityEngine.MonoBehaviour`` -> ``MonoBehaviour`` (type arguments dropped)."""
+    return text.split("<", 1)[0].strip().rsplit(".", 1)[-1]
+
+
 class Sym:
     """A storage location: local, parameter, field or property."""
 
     __slots__ = ("name", "kind", "tflags", "value", "is_field", "is_static", "fn",
-                 "feeds_create", "type_text", "seen")
+                 "feeds_create", "type_text", "seen", "is_params", "has_default")
 
     def __init__(self, name: str, kind: str, tflags: int, *, is_field: bool = False,
                  is_static: bool = False, value: int = 0, type_text: str = "") -> None:
@@ -59,13 +119,15 @@ class Sym:
         self.feeds_create = False
         self.type_text = type_text
         self.seen = -1  # the analysis round that last read this value
+        self.is_params = False  # a `params T[]` parameter
+        self.has_default = False  # an optional parameter
 
 
 class Function:
     """Anything with a body that runs: method, accessor, lambda, local function, initializer."""
 
     __slots__ = ("name", "kind", "node", "body", "_params", "ret", "repeated", "cls", "file",
-                 "span", "is_static", "callers", "param_types", "risky", "ran")
+                 "span", "is_static", "callers", "param_types", "risky", "ran", "returns_site")
 
     def __init__(self, name: str, kind: str, node, body, params: list[Sym] | None, ret: Sym,
                  cls: "ClassInfo", file: "FileCtx", span: tuple[int, int] | None = None,
@@ -76,7 +138,7 @@ class Function:
         self.body = body
         self._params = params  # None: read from the node when first needed
         self.ret = ret
-        self.repeated = False
+        self.repeated: str = ""  # why it runs again and again (DLR002), if it does
         self.cls = cls
         self.file = file
         self.span = span  # the declaration's bytes in the file: its words make it worth walking
@@ -84,6 +146,7 @@ class Function:
         self.callers: dict[tuple[int, int], bool] = {}  # call site -> result kept in a field
         self.risky = False  # passes a dynamic value that may be COM (or unknown) somewhere
         self.ran = -1  # the analysis round that last walked the body
+        self.returns_site = False  # returns a CallSite: kept or not as its callers keep it
 
     @property
     def params(self) -> list[Sym]:
@@ -99,6 +162,7 @@ class ClassInfo:
     key: str
     name: str
     outer: "ClassInfo | None" = None
+    unity: bool = False  # derives from a Unity script base: its per-frame messages repeat
     members: dict[str, Sym] = field(default_factory=dict)
     methods: dict[str, list[Function]] = field(default_factory=dict)
 
@@ -115,7 +179,7 @@ class ClassInfo:
         return None
 
 
-_INTEROP_NS = re.compile(r"(?:^|\.)Interop\.")
+_INTEROP_NS = re.compile(r"(?:^|\.)Interop\.|^(?:%s)\.$" % "|".join(sorted(COM_NAMESPACES)))
 
 
 @dataclass(eq=False)
@@ -144,6 +208,11 @@ def make_param(p, value: int = UNK) -> Sym | None:
         kind = K_OBJECT
     sym = Sym(name.text.decode(), kind, tflags, type_text=tnode.text.decode() if tnode else "")
     sym.value = coerce(kind, tflags, value) | (tflags if kind == K_DYNAMIC else 0)
+    for c in p.children:
+        if c.type == "params" or (c.type == "modifier" and c.text == b"params"):
+            sym.is_params = True
+        elif c.type == "=" or c.type == "equals_value_clause":
+            sym.has_default = True
     return sym
 
 
@@ -155,10 +224,20 @@ def params_of(node) -> list[Sym]:
     if plist.type == "implicit_parameter" or plist.type == "identifier":
         out.append(Sym(plist.text.decode(), K_VAR, 0, value=UNK))
         return out
-    for p in plist.named_children:
+    kids = plist.children
+    for i, p in enumerate(kids):
         if p.type == "parameter":
             s = make_param(p)
             if s is not None:
+                out.append(s)
+        elif p.type == "params":  # `params T[] name` sits in the list itself, not in a parameter
+            tnode = next((k for k in kids[i + 1:] if k.is_named), None)
+            name = next((k for k in kids[i + 2:] if k.type == "identifier"), None) if tnode else None
+            if tnode is not None and name is not None:
+                kind, tflags = type_info(tnode)
+                s = Sym(name.text.decode(), kind, tflags, type_text=tnode.text.decode(), value=UNK)
+                s.value = coerce(kind, tflags, UNK)
+                s.is_params = True
                 out.append(s)
     return out
 
@@ -261,6 +340,10 @@ class Collector:
             cls = ClassInfo(key=key, name=name, outer=outer)
             self.classes[key] = cls
             self.by_name.setdefault(name, []).append(cls)
+        bases = next((c for c in node.named_children if c.type == "base_list"), None)
+        if bases is not None and any(rightmost_name(b.text.decode()) in UNITY_BASES
+                                     for b in bases.named_children):
+            cls.unity = True
         body = node.child_by_field_name("body")
         if body is not None:
             self._members(body, ctx, cls, prefix)
@@ -390,8 +473,10 @@ class Collector:
             params = fn.params
             if len(params) == 2 and params[0].type_text in ("object", "object?") and \
                     params[1].type_text.endswith("EventArgs"):
-                fn.repeated = True  # an event handler runs again and again
+                fn.repeated = WHY_HANDLER  # an event handler runs again and again
         if t == "method_declaration":
             cls.methods.setdefault(name, []).append(fn)
+            if cls.unity and name in UNITY_PER_FRAME:
+                fn.repeated = WHY_FRAME
         if body is not None:
             self._add_fn(fn, ctx)

@@ -26,7 +26,7 @@ class Foo
         {
             dynamic com = Activator.CreateInstance(t);
             Marshal.FinalReleaseComObject(com);
-            Console.WriteLine("{0} {1}", com.Name, com ?? com);
+            Console.WriteLine("{0} {1}", com.Parent, com ?? com);
         }
     }
 }
@@ -74,7 +74,7 @@ def test_json_fields(capsys, wrong):
 
 def test_sarif_validates_against_official_schema(capsys):
     code, out, _ = lint(capsys, "--format", "sarif", "--all", CORPUS)
-    assert code == 2  # the corpus holds a file with a syntax error
+    assert code == 1  # a file with a syntax error is a finding like any other
     doc = json.loads(out)
     jsonschema.validate(doc, SCHEMA)
     run = doc["runs"][0]
@@ -112,7 +112,7 @@ def test_fix_on_the_seed_wrong_form(capsys, wrong):
     code, _, _ = lint(capsys, "--fix", wrong)
     text = wrong.read_text()
     assert "Marshal.FinalReleaseComObject((object)com);" in text
-    assert 'Console.WriteLine("{0} {1}", (object)com.Name, (object)(com ?? com));' in text
+    assert 'Console.WriteLine("{0} {1}", (object)com.Parent, (object)(com ?? com));' in text
     assert code == 0
     code, out, _ = lint(capsys, wrong)
     assert (code, out) == (0, "")
@@ -153,15 +153,36 @@ def test_baseline_hides_known_findings(capsys, wrong, tmp_path):
     assert code == 2 and "baseline" in err
 
 
-def test_bad_files_are_reported_and_the_run_goes_on(capsys, tmp_path, wrong):
-    latin1 = tmp_path / "Latin1.cs"
-    latin1.write_bytes(b"// caf\xe9\nclass A {}\n")
-    code, out, err = lint(capsys, latin1, tmp_path / "Missing.cs", CORPUS / "syntax_error.cs", wrong)
-    assert code == 2
-    assert f"{latin1}(1,7): error DLR000: not valid UTF-8" in out
-    assert "Missing.cs(1,1): error DLR000: no such file or directory" in out
+def test_a_file_that_does_not_parse_is_a_finding_and_the_run_goes_on(capsys, wrong):
+    code, out, err = lint(capsys, CORPUS / "syntax_error.cs", wrong)
+    assert code == 1
     assert "syntax_error.cs(6,15): error DLR000: syntax error" in out
     assert "DLR002" in out  # the good file was still linted
+
+
+def test_a_missing_path_is_an_error_line_not_a_finding(capsys, tmp_path, wrong):
+    code, out, err = lint(capsys, tmp_path / "Missing.cs", wrong)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [f"dlrsim lint: error: no such file or directory: {tmp_path / 'Missing.cs'}"]
+
+
+def test_an_empty_folder_says_it_linted_nothing(capsys, tmp_path):
+    code, out, err = lint(capsys, tmp_path)
+    assert (code, out) == (0, "")
+    assert "linted nothing" in err
+
+
+def test_json_flag_is_format_json(capsys, wrong):
+    code, out, _ = lint(capsys, "--json", wrong)
+    assert code == 1 and [f["rule"] for f in json.loads(out)] == ["DLR002", "DLR002", "DLR002"]
+
+
+def test_a_file_in_the_windows_code_page_is_read_as_the_compiler_reads_it(capsys, tmp_path):
+    latin1 = tmp_path / "Latin1.cs"
+    latin1.write_bytes(b"// caf\xe9\nusing System.Runtime.InteropServices;\nclass A { void M() {\n"
+                       b"  dynamic x = Marshal.GetActiveObject(\"a\"); System.Console.WriteLine(x); } }\n")
+    code, out, _ = lint(capsys, latin1)
+    assert code == 1 and out.startswith(f"{latin1}(4,70): warning DLR001")
 
 
 def test_parallel_jobs_give_the_same_findings(capsys):
@@ -213,7 +234,9 @@ def test_quick_skips_only_files_that_cannot_have_findings(capsys, tmp_path):
     (work / "Mvc.cs").write_text("// loaded dynamically\nclass PersonModelBinder { int x = ; }\n")
     _, _, err = lint(capsys, "--quick", work)
     assert "2 without dynamic code not parsed (--quick)" in err
-    # a file that cannot be read or decoded is still reported
-    (work / "Latin1.cs").write_bytes(b"// caf\xe9\nclass A {}\n")
-    code, out, _ = lint(capsys, "--quick", work / "Latin1.cs")
-    assert code == 2 and "not valid UTF-8" in out
+    # a file that cannot be read is still reported, and the run is incomplete: exit 2
+    (work / "Locked.cs").write_text("class A {}\n")
+    (work / "Locked.cs").chmod(0)
+    if not os.access(work / "Locked.cs", os.R_OK):  # root reads anything
+        code, out, _ = lint(capsys, "--quick", work / "Locked.cs")
+        assert code == 2 and "cannot read" in out

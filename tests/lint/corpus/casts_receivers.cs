@@ -52,7 +52,7 @@ class CastsAndReceivers
         dynamic wb = excel.Workbooks.Open("book.xlsx");
         dynamic sheet = wb.Worksheets[1];
         dynamic cell = sheet.Cells[1, 1];
-        Sink.Take(cell.Value2); // expect: DLR001 at "cell.Value2"
+        Sink.Take(cell.MergeArea); // expect: DLR001 at "cell.MergeArea"
         Sink.Take(sheet); // expect: DLR001 at "sheet"
         var range = sheet.Range["A1"];
         Sink.Take(range); // expect: DLR001 at "range"

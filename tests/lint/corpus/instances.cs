@@ -15,7 +15,7 @@ class User
         var h = new Helper();
         Use(h.Excel); // expect: DLR001 at "h.Excel"
         Use(p.Open()); // expect: DLR001 at "p.Open()"
-        Use(_h.Excel.Name); // expect: DLR001 at "_h.Excel.Name"
+        Use(_h.Excel.ActiveWorkbook); // expect: DLR001 at "_h.Excel.ActiveWorkbook"
         Use(this._h.Excel); // expect: DLR001 at "this._h.Excel"
         h.Take(h.Excel); // expect: DLR001 at "h.Excel"
         Use(h);

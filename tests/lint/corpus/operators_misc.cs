@@ -15,7 +15,7 @@ class OperatorsAndMore
         if (app != null) { }
         if (null != app) { } // expect: DLR001 at "app)"
         var same = settings == app; // expect: DLR001 at "app;"
-        var text = $"app is {app}"; // expect: DLR001 at "app}"
+        var text = $"app is {app}"; // an interpolation hole is converted to object: no site
         var count = _counts[app]; // expect: DLR001 at "app]"
         var wrapped = new Wrapper(app); // expect: DLR001 at "app)"
         Action<object> sink = o => { };

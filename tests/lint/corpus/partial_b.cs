@@ -10,7 +10,7 @@ namespace Office.Tools
         {
             Marshal.FinalReleaseComObject(_word); // expect: DLR001 at "_word"
             Marshal.FinalReleaseComObject(_other);
-            Console.WriteLine(_word.Name); // expect: DLR001 at "_word.Name"
+            Console.WriteLine(_word.ActiveDocument); // expect: DLR001 at "_word.ActiveDocument"
             Log(_word); // expect: DLR001 at "_word"
         }
     }

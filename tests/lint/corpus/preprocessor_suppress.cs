@@ -24,7 +24,7 @@ class Regions
         Use(app);
         Use(app.Name);
 #pragma warning restore DLR001
-        Use(app.Name); // expect: DLR001 at "app.Name"
+        Use(app.ActiveWindow); // expect: DLR001 at "app.ActiveWindow"
 #pragma warning disable
         Use(app.Caption);
 #pragma warning restore
