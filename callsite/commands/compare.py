@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callsite.commands._common import add_source, count
+from callsite.commands._common import add_source, add_timeout, count
 from callsite.output import format_table, print_json
 
 
@@ -14,8 +14,8 @@ def register(sub) -> None:
     add_source(p, allow_all=True)
     p.add_argument("--runtime", choices=["mono", "coreclr"], default="mono", help="runtime (default mono)")
     p.add_argument("--calls", type=count, metavar="N", help="calls per workload (default: each workload's)")
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill a run (one workload) that takes longer than this (default 900)")
-    p.add_argument("--out", metavar="FILE.jsonl", help="stream the real runs' events here")
+    add_timeout(p, None, "a run (one workload)")
+    p.add_argument("--out", metavar="FILE.jsonl", help="the run file of the real runs (default: a new file in ./dlrsim-out/runs/)")
     p.add_argument("--profile", choices=["mono", "coreclr", "netfx"],
                    help="simulate with this profile instead of the runtime's own (to see a runtime difference)")
     p.add_argument("--json", action="store_true", help="print JSON")

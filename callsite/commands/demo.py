@@ -7,7 +7,7 @@ simulator and, when they are installed, on the real runtimes.
 
 from __future__ import annotations
 
-from callsite.commands._common import count
+from callsite.commands._common import add_timeout, count
 from callsite.output import format_table, print_json
 
 SCENARIOS = ("com-arg-fresh", "com-arg-cast")
@@ -21,7 +21,7 @@ def register(sub) -> None:
     p.add_argument("--runtime", action="append", choices=["mono", "coreclr"],
                    help="real runtime(s) to include (default: mono)")
     p.add_argument("--sim-only", action="store_true", help="skip the real runtimes")
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds per real run (default 600)")
+    add_timeout(p, 600.0, "a real run")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
