@@ -194,7 +194,7 @@ def run_batch(runtime: str, jobs: list[dict], *, timeout: float | None = None,
         stderr_tail = worker.stderr_tail(1)
     timed_out = stopped == "timeout"
     events = _read_events(out)
-    hello = next((e for e in events if e.get("event") == "hello"), {"runtime": runtime})
+    hello = dict(next((e for e in events if e.get("event") == "hello"), {"runtime": runtime}), run_file=str(out))
     outcomes: dict[str, JobOutcome] = {}
     current = None
     for e in events:

@@ -67,6 +67,7 @@ def run(args) -> int:
         print_json(res)
         return 0
     print(render(res))
+    print(f"\nrun file (every event, as it happened): {hello['run_file']}")
     return 0
 
 
