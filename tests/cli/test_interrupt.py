@@ -75,3 +75,43 @@ def test_a_timeout_kills_the_worker_group_and_cleans_up(tmp_path):
     assert "poly-4" in line
     _assert_stopped(worker)
     assert os.path.getsize(tmp_path / "run.jsonl") > 0
+
+
+def sleep_in_worker(params: dict, runtime: str) -> dict:
+    """Runs inside an experiment worker (``experiments.worker``): a function that never ends."""
+    while True:
+        time.sleep(0.1)
+
+
+EXPERIMENT_PARENT = """
+import sys
+from callsite.errors import DlrsimError
+from experiments.common import writing_to
+from experiments.worker import run_in_worker
+try:
+    with writing_to(sys.argv[1]):
+        run_in_worker("coreclr", "tests.cli.test_interrupt:sleep_in_worker", {})
+except DlrsimError as exc:
+    print(exc, file=sys.stderr)
+    raise SystemExit(exc.exit_code)
+"""
+
+
+def test_ctrl_c_stops_an_experiment_worker(tmp_path):
+    """The experiments' own workers (experiment 9) go through the same process machinery."""
+    p = subprocess.Popen([sys.executable, "-c", EXPERIMENT_PARENT, str(tmp_path)], cwd=tmp_path,
+                         env=host._env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runs = tmp_path / "runs"
+    worker = None
+    deadline = time.monotonic() + 60
+    while worker is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        kids = [int(x) for x in Path(f"/proc/{p.pid}/task/{p.pid}/children").read_text().split()]
+        if kids and runs.is_dir() and any(runtime_temp_files(k) for k in kids):
+            worker = kids[0]
+    assert worker is not None, "the experiment worker did not start its runtime"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "interrupted" in err and f"pid {worker}" in err and str(runs) in err
+    _assert_stopped(worker)
