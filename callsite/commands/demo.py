@@ -53,11 +53,13 @@ def dlr_heap_bytes(scenario: str, calls: int, timeout: float) -> int | None:
     """Bytes of the DLR's classes that a Mono run of ``scenario`` added (heap shots ``before``/``after``)."""
     from binders.api import run_real
     from callsite.heap import Snapshot
-    from callsite.output import new_output_file
+    from callsite.output import output_file, output_folder
     from experiments.common import DLR_CLASSES
 
-    path = new_output_file("demo", scenario, ".mlpd")
-    path.unlink()
+    # One file per scenario, replaced by each demo (read it with `dlrsim heap ...`).
+    path = output_file(output_folder("demo") / f"{scenario}.mlpd", "the demo's heap shots")
+    for old in (path, path.with_name(path.name + ".points.json")):
+        old.unlink(missing_ok=True)
     run_real(scenario, "mono", calls, timeout=timeout, env={"DLRSIM_HEAPSHOT": str(path)})
     before = Snapshot.load(f"{path}@{scenario}:before")
     after = Snapshot.load(f"{path}@{scenario}:after")
