@@ -58,6 +58,7 @@ STATIC_ALIASES = {
 COM_TYPE = "System.__ComObject"
 MAX_CALLS = 10 ** 15   # calls and fresh objects are numbered in 64 bits (callsite.program)
 MAX_POLY = 100_000     # {poly: N} builds N classes up front; past L2's 128 every N behaves alike
+MAX_ITEMS = 1_000_000  # calls, values and argument infos a document may hold (YAML aliases repeat them)
 RUNTIME_TYPE = "System.RuntimeType"
 
 
@@ -295,6 +296,14 @@ def parse_document(text: str, where: str, *, json_syntax: bool = False) -> Any:
 class _Ctx:
     def __init__(self, where: str) -> None:
         self.where = where
+        self.items = 0
+
+    def spend(self, path: str, n: int = 1) -> None:
+        """Count what is built: a few kilobytes of YAML can repeat an alias into billions of calls."""
+        self.items += n
+        if self.items > MAX_ITEMS:
+            raise self.fail(path, f"more than {MAX_ITEMS:,} calls, values and argument infos in all "
+                                  "(YAML aliases repeated too often?)")
 
     def fail(self, path: str, message: str) -> WorkloadError:
         return WorkloadError(message, where=f"{self.where}: {path or '(top level)'}")
@@ -305,18 +314,32 @@ def _keys(ctx: _Ctx, path: str, obj: Any, allowed: set, required: set = frozense
         raise ctx.fail(path, f"expected a mapping, got {type(obj).__name__}")
     extra = set(obj) - allowed
     if extra:
-        raise ctx.fail(path, f"unknown key {sorted(map(str, extra))[0]!r} (allowed: {', '.join(sorted(allowed))})")
+        raise ctx.fail(path, f"unknown key {_show(sorted(map(str, extra))[0])} (allowed: {', '.join(sorted(allowed))})")
     for r in required:
         if r not in obj:
             raise ctx.fail(path, f"missing key {r!r}")
     return obj
 
 
+def _show(v: Any) -> str:
+    """A user's value in an error line: scalars as written (cut short), containers by kind only
+    (a YAML alias bomb must not be expanded into a message)."""
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        text = repr(v)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return f"a {type(v).__name__}"
+
+
+def _listing(names: Any, at_most: int = 10) -> str:
+    names = list(names)
+    shown = ", ".join(_show(str(n)).strip("'") for n in names[:at_most])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > at_most else "")
+
+
 def _choice(ctx: _Ctx, path: str, v: Any, allowed: "Mapping | set | tuple", what: str) -> str:
     """One of a fixed set of names; anything else (a mapping or list included) in one line."""
     if not isinstance(v, str) or v not in allowed:
-        shown = repr(v) if isinstance(v, (str, int, float, bool)) or v is None else f"a {type(v).__name__}"
-        raise ctx.fail(path, f"unknown {what} {shown} (allowed: {', '.join(allowed)})")
+        raise ctx.fail(path, f"unknown {what} {_show(v)} (allowed: {', '.join(allowed)})")
     return v
 
 
@@ -333,12 +356,14 @@ def _flags(ctx: _Ctx, path: str, v: Any, allowed: set) -> frozenset:
         v = [v]
     if not isinstance(v, list):
         raise ctx.fail(path, "expected a list of flag names")
+    ctx.spend(path, len(v))
     for i, f in enumerate(v):
         _choice(ctx, f"{path}[{i}]", f, sorted(allowed), "flag")
     return frozenset(f for f in v if f != "None")
 
 
 def _arginfo(ctx: _Ctx, path: str, v: Any) -> ArgInfo:
+    ctx.spend(path)
     if isinstance(v, Mapping):
         _keys(ctx, path, v, {"flags", "name"})
         name = v.get("name")
@@ -373,8 +398,7 @@ def _binder(ctx: _Ctx, path: str, v: Any) -> BinderSpec:
     op = v.get("operation")
     if kind in ("BinaryOperation", "UnaryOperation"):
         if not isinstance(op, str) or op not in OPERATIONS:
-            shown = repr(op) if not isinstance(op, (list, dict)) else f"a {type(op).__name__}"
-            raise ctx.fail(f"{path}.operation", f"expected an ExpressionType name, got {shown}")
+            raise ctx.fail(f"{path}.operation", f"expected an ExpressionType name, got {_show(op)}")
     elif op is not None:
         raise ctx.fail(f"{path}.operation", "only operator binders have an operation")
     typ = v.get("type")
@@ -405,6 +429,7 @@ def _type_name(name: str) -> str:
 
 def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any, bool]:
     """Returns (value or Cycle, cast)."""
+    ctx.spend(path)
     if v is None:
         return Null(), False
     if not isinstance(v, Mapping) or len(v) == 0:
@@ -474,14 +499,14 @@ def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any,
                 raise ctx.fail(f"{path}.cycle[{i}]", "put the cast around the whole cycle")
             vals.append(val)
         return Cycle(tuple(vals)), False
-    raise ctx.fail(path, f"unknown value kind {sorted(map(str, v))[0]!r} "
+    raise ctx.fail(path, f"unknown value kind {_show(sorted(map(str, v))[0])} "
                          "(use null, static, box, new, obj, com, cast, cycle or poly)")
 
 
 def _class_name(ctx: _Ctx, path: str, v: Any) -> str:
     name = _name(ctx, path, v)
     if not all(part.isidentifier() for part in name.split(".")):
-        raise ctx.fail(path, f"{name!r} is not a valid class name")
+        raise ctx.fail(path, f"{_show(name)} is not a valid class name")
     return name
 
 
@@ -507,7 +532,7 @@ def _build_checked(doc: Mapping, where: str) -> Workload:
           {"binders", "sites"})
     fmt = doc.get("format", FORMAT)
     if fmt != FORMAT:
-        raise ctx.fail("format", f"unsupported format {fmt!r} (this dlrsim reads {FORMAT})")
+        raise ctx.fail("format", f"unsupported format {_show(fmt)} (this dlrsim reads {FORMAT})")
     name = doc.get("name", Path(where).stem if where != "<workload>" else "workload")
     if not isinstance(name, str):
         raise ctx.fail("name", "expected a string")
@@ -529,8 +554,7 @@ def _build_checked(doc: Mapping, where: str) -> Workload:
         _keys(ctx, p, v, {"binder", "lifetime", "binder_per_iteration"}, {"binder"})
         b = v["binder"]
         if not isinstance(b, str) or b not in binders:
-            shown = repr(b) if not isinstance(b, (list, dict)) else f"a {type(b).__name__}"
-            raise ctx.fail(f"{p}.binder", f"unknown binder {shown} (defined: {', '.join(binders)})")
+            raise ctx.fail(f"{p}.binder", f"unknown binder {_show(b)} (defined: {_listing(binders)})")
         lifetime = v.get("lifetime", "static")
         if not isinstance(lifetime, str) or lifetime not in ("static", "per-iteration"):
             raise ctx.fail(f"{p}.lifetime", "expected 'static' or 'per-iteration'")
@@ -547,11 +571,11 @@ def _build_checked(doc: Mapping, where: str) -> Workload:
     form = forms[0]
 
     def call_tpl(path: str, c: Any) -> CallTemplate:
+        ctx.spend(path)
         _keys(ctx, path, c, {"site", "args"}, {"site", "args"})
         s = c["site"]
         if not isinstance(s, str) or s not in sites:
-            shown = repr(s) if not isinstance(s, (list, dict)) else f"a {type(s).__name__}"
-            raise ctx.fail(f"{path}.site", f"unknown site {shown} (defined: {', '.join(sites)})")
+            raise ctx.fail(f"{path}.site", f"unknown site {_show(s)} (defined: {_listing(sites)})")
         raw = c["args"]
         if not isinstance(raw, list):
             raise ctx.fail(f"{path}.args", "expected a list of values")

@@ -112,3 +112,21 @@ def test_damaged_text_loads_or_fails_in_one_line(tmp_path, base, edits, json_syn
     path = tmp_path / ("w.json" if json_syntax else "w.yaml")
     path.write_text(text, encoding="utf-8")
     _load_and_run(str(path))
+
+
+def test_yaml_aliases_cannot_multiply_a_small_file_into_millions_of_calls(tmp_path, monkeypatch):
+    """n aliases of a list of n aliases: n^2 calls from a file of a few kilobytes."""
+    import pytest
+
+    from callsite import workload
+    from callsite.errors import WorkloadError
+
+    monkeypatch.setattr(workload, "MAX_ITEMS", 10_000)
+    n = 200
+    text = ("format: dlrsim-workload/1\nbinders:\n  b: {kind: InvokeMember, name: X, args: [[], []]}\n"
+            "sites:\n  s: {binder: b}\nscript:\n  - &L [&c {site: s, args: [{obj: 1, type: H}, {box: int}]}, "
+            + ", ".join(["*c"] * (n - 1)) + "]\n" + "  - *L\n" * (n - 1))
+    path = tmp_path / "aliases.yaml"
+    path.write_text(text)
+    with pytest.raises(WorkloadError, match="more than 10,000 calls, values and argument infos"):
+        load_workload(str(path))
