@@ -147,6 +147,8 @@ def run_batch(runtime: str, jobs: list[dict], *, timeout: float | None = None,
     if not (timeout > 0 and math.isfinite(timeout)):
         raise DlrsimError(f"the timeout must be a finite number of seconds above 0, got {timeout!r}")
     out = new_output_file(runtime, "runs", ".jsonl") if out is None else output.output_file(out, "--out")
+    if out.exists() and not out.is_file():
+        raise DlrsimError("not a regular file; the run file is read back as it grows", where=f"--out {out}")
     try:
         out.write_text(json.dumps({"event": "jobs", "runtime": runtime, "jobs": jobs},
                                   separators=(",", ":"), default=str) + "\n")
