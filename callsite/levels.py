@@ -92,5 +92,5 @@ class LevelLog:
         """Every call's level as one array (refused for runs too long to list)."""
         if self.calls > MAX_LISTED:
             raise DlrsimError(f"{self.calls:,} calls are too many to list one by one (at most {MAX_LISTED:,}); "
-                              "read them in slices with SimResult.iter_trace()")
+                              "read them in slices (SimResult.levels.slice, SimResult.iter_trace)")
         return self.slice(0, self.calls)
