@@ -47,6 +47,13 @@ def add_timeout(parser: argparse.ArgumentParser, default: float | None, what: st
                         help=f"stop {what} that takes longer than this, with its worker process (default {shown})")
 
 
+def runtime_names() -> list[str]:
+    """The real runtimes by name (``binders.runtimes``): a runtime registered there is a choice here."""
+    from binders.runtimes import RUNTIMES
+
+    return list(RUNTIMES)
+
+
 def add_source(parser: argparse.ArgumentParser, *, allow_all: bool = False) -> None:
     """--scenario NAME | --workload FILE (| --all)."""
     g = parser.add_mutually_exclusive_group(required=True)

@@ -16,7 +16,7 @@ the rules hold). The simulator's figure is its modelled bytes of the same things
 
 from __future__ import annotations
 
-from callsite.commands._common import add_timeout, count
+from callsite.commands._common import add_timeout, count, runtime_names
 from callsite.output import format_table, print_json
 
 SCENARIOS = ("com-arg-fresh", "com-arg-cast")
@@ -41,7 +41,7 @@ def register(sub) -> None:
                        description="A fresh COM object passed as a dynamic argument versus the same call with a "
                                    "cast to object, on the simulator and on real Mono.")
     p.add_argument("--calls", type=count, default=2000, metavar="N", help="calls per scenario (default 2000)")
-    p.add_argument("--runtime", action="append", choices=["mono", "coreclr"],
+    p.add_argument("--runtime", action="append", choices=runtime_names(),
                    help="real runtime(s) to include (default: mono)")
     p.add_argument("--sim-only", action="store_true", help="skip the real runtimes")
     add_timeout(p, 600.0, "a real run")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callsite.commands._common import add_source, add_timeout, count, positive
+from callsite.commands._common import add_source, add_timeout, count, positive, runtime_names
 from callsite.errors import DlrsimError
 from callsite.output import format_table, print_json
 
@@ -12,7 +12,7 @@ def register(sub) -> None:
                        description="Replay a workload with real CallSite<T> objects and C# runtime binders in a "
                                    "worker process, observing per call which cache level answered.")
     add_source(p)
-    p.add_argument("--runtime", choices=["mono", "coreclr"], default="mono", help="runtime (default mono)")
+    p.add_argument("--runtime", choices=runtime_names(), default="mono", help="runtime (default mono)")
     p.add_argument("--calls", type=count, metavar="N", help="number of calls (default: the workload's)")
     p.add_argument("--sample-every", type=positive, metavar="K",
                    help="memory sample every K iterations (default: about 32 per run)")
