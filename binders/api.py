@@ -28,9 +28,11 @@ def _source(workload: Any) -> tuple[str, dict]:
 
 
 def run_real(workload: Any, runtime: str = "mono", calls: int | None = None, *,
-             timeout: float | None = None, sample_every: int | None = None, levels: bool = False) -> dict:
+             timeout: float | None = None, sample_every: int | None = None, levels: bool = False,
+             env: dict | None = None) -> dict:
     """Replay on a real runtime in a worker process; the result dict has the `simulate` fields.
 
+    ``env`` adds worker environment variables (``DLRSIM_HEAPSHOT=FILE.mlpd``: heap shots on Mono).
     A workload that cannot run on that runtime (COM on CoreCLR/Linux) gives
     ``{"not_applicable": reason, ...}`` instead of counts.
     """
@@ -38,7 +40,7 @@ def run_real(workload: Any, runtime: str = "mono", calls: int | None = None, *,
 
     label, source = _source(workload)
     job = {"id": label, "source": source, "calls": calls, "sample_every": sample_every, "levels": levels}
-    hello, (outcome,) = host.run_batch(runtime, [job], timeout=timeout)
+    hello, (outcome,) = host.run_batch(runtime, [job], timeout=timeout, env=env)
     if outcome.status == "not_applicable":
         return {"workload": label, "runtime": runtime, "runtime_version": hello.get("runtime_version"),
                 "not_applicable": outcome.reason, "calls": calls or 0, "sites": [], "samples": []}

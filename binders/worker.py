@@ -1,6 +1,8 @@
 """Worker process: loads one runtime, replays a batch of jobs, streams JSON lines.
 
-``python -m binders.worker RUNTIME JOBS.json OUT.jsonl``.  Each job is
+``python -m binders.worker RUNTIME RUN.jsonl``: the jobs are the first line of the
+run file, ``{"event": "jobs", "jobs": [...]}`` (``binders.host`` writes it), and the
+events are appended after it (``RUNTIME JOBS.json OUT.jsonl`` still works).  Each job is
 ``{"id", "source": {"scenario": NAME} | {"file": PATH} | {"workload": MAPPING},
 "calls", "sample_every", "levels"}``.  Every event is appended to OUT as one JSON
 line and flushed at once, so whatever happened before a crash is on disk:
@@ -29,9 +31,14 @@ def _load_workload(source: dict):
 
 
 def main(argv: list[str]) -> int:
-    runtime_name, jobs_path, out_path = argv[:3]
-    with open(jobs_path, encoding="utf-8") as f:
-        jobs = json.load(f)
+    if len(argv) == 2:
+        runtime_name, out_path = argv
+        with open(out_path, encoding="utf-8") as f:
+            jobs = json.loads(f.readline())["jobs"]
+    else:
+        runtime_name, jobs_path, out_path = argv[:3]
+        with open(jobs_path, encoding="utf-8") as f:
+            jobs = json.load(f)
     out = open(out_path, "a", encoding="utf-8", buffering=1)
 
     def emit(event: dict) -> None:

@@ -110,7 +110,8 @@ def detect(result: Any, *, l1_capacity: int = 10, l2_capacity: int = 128,
             args = ", ".join(f"argument {p}" for p in positions) or "an argument"
             findings.append(Finding(
                 kind="identity-churn", severity="error",
-                message=(f"site {s['name']} ({s.get('operation', '')}) rebinds on {identity} of {s['calls']} calls: "
+                message=(f"site {s['name']} ({s.get('operation', '')}) binds on {s['binds']} of {s['calls']} calls, "
+                         f"{identity} of them for a new object of a type it had already bound: "
                          f"{args} is instance-restricted (the rule accepts only the one object it was bound for: "
                          f"a COM object or proxy passed as dynamic), so every new object misses L0, L1 and L2"),
                 fix=(f"cast {args} to object at the call (e.g. Marshal.FinalReleaseComObject((object)com)); "
@@ -156,8 +157,10 @@ def detect(result: Any, *, l1_capacity: int = 10, l2_capacity: int = 128,
             findings.append(Finding(
                 kind="dead-rule-retention",
                 severity="warning" if l1_stale + l2_stale >= DEAD_RULES_WARNING else "info",
-                message=(f"site {s['name']}: {l1_stale} L1 and {l2_stale} L2 rules are restricted to objects the "
-                         f"program has dropped; they can never match again and stay cached until evicted; {held}"),
+                message=(f"site {s['name']}: {l1_stale} of its L1 slots and {l2_stale} of its L2 slots hold rules "
+                         f"restricted to objects the program has dropped ({s.get('rules_retained', 0)} distinct rules "
+                         "cached in all; a full L2 holds its newest rule twice); they can never match again and "
+                         f"stay cached until evicted; {held}"),
                 fix="remove the instance restriction (cast the argument to object); the caches then hold one live rule",
                 evidence={"stale_rules_l1": l1_stale, "stale_rules_l2": l2_stale,
                           "strong_refs_retained": strong, "weak_handles_retained": s.get("weak_handles_retained", 0)},

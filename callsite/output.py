@@ -1,10 +1,25 @@
-"""Shared output helpers for commands: JSON, tables and progress bars."""
+"""Shared output helpers for commands: JSON, tables, progress bars and where files go.
+
+Where output goes (the same for every command): a path the user gives
+(``--out``, ``-o``, ``--trace``, ``--heapshots``) is taken relative to the
+current directory; output nobody named goes under ``./dlrsim-out/`` in the
+current directory (``dlrsim-out/runs/`` for real-runtime runs,
+``dlrsim-out/experiments/`` for experiments), never into the installed project.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import Any, Iterable, Sequence
+
+from callsite.errors import DlrsimError
+
+OUTPUT_FOLDER = "dlrsim-out"
 
 
 def print_json(obj: Any) -> None:
@@ -35,9 +50,74 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def progress(total: int | None, desc: str, *, disable: bool = False):
-    """A progress bar on stderr that only appears for runs longer than ~1 s."""
+def progress(total: int | float | None, desc: str, *, disable: bool = False, unit: str = "call"):
+    """A progress bar on stderr, drawn only when stderr is a terminal (a log gets no ``\\r``
+    fragments) and only for runs longer than about a second; it clears itself when closed,
+    so an error line that follows stands alone."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, file=sys.stderr, delay=1.0, disable=disable,
-                unit="call", dynamic_ncols=True, leave=False)
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return tqdm(total=total, desc=desc, file=sys.stderr, delay=1.0, disable=disable or not tty,
+                unit=unit, unit_scale=True, dynamic_ncols=True, leave=False)
+
+
+# ----------------------------------------------------------------- where files go
+
+def output_folder(kind: str) -> Path:
+    """``./dlrsim-out/KIND`` in the current directory: where output nobody named goes."""
+    return Path.cwd() / OUTPUT_FOLDER / kind
+
+
+def new_output_file(kind: str, stem: str, suffix: str) -> Path:
+    """A new, timestamped file under ``./dlrsim-out/KIND/``."""
+    folder = output_folder(kind)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}-", suffix=suffix,
+                                    dir=folder)
+    except OSError as exc:
+        raise DlrsimError(f"cannot write the output folder: {exc.strerror}", where=str(folder)) from None
+    os.close(fd)
+    return Path(name)
+
+
+def output_file(path: "str | Path", option: str) -> Path:
+    """A file the user named for output, as an absolute path (relative to the current
+    directory), with its folder created; checked now so a long run cannot fail at its end."""
+    p = Path(os.path.abspath(Path(path).expanduser()))
+    where = f"{option} {path}"
+    if p.is_dir():
+        raise DlrsimError("is a folder; give a file name", where=where)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DlrsimError(f"{p.parent} is a file, not a folder", where=where) from None
+    except OSError as exc:
+        raise DlrsimError(f"cannot create its folder: {exc.strerror}", where=where) from None
+    existed = p.exists()
+    try:
+        with open(p, "a"):
+            pass
+    except OSError as exc:
+        raise DlrsimError(f"cannot write: {exc.strerror}", where=where) from None
+    if not existed:
+        p.unlink()
+    return p
+
+
+def output_dir(path: "str | Path", option: str) -> Path:
+    """A folder the user named for output (relative to the current directory), created."""
+    p = Path(os.path.abspath(Path(path).expanduser()))
+    where = f"{option} {path}"
+    if p.exists() and not p.is_dir():
+        raise DlrsimError("is a file, not a folder", where=where)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DlrsimError(f"cannot create it: {exc.strerror or 'a file is in the way'}", where=where) from None
+    if not os.access(p, os.W_OK):
+        raise DlrsimError("cannot write into it: permission denied", where=where)
+    return p

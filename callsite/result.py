@@ -7,8 +7,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from callsite.site import LEVELS
 
 
@@ -52,14 +50,14 @@ class SimResult:
     binder_objects: int
     sites: list
     samples: list
-    levels: np.ndarray = field(repr=False)
+    levels: Any = field(repr=False)   # a callsite.levels.LevelLog
     site_stats: list = field(repr=False, default_factory=list)
     program: Any = field(repr=False, default=None)
 
     @property
     def level_names(self) -> list[str]:
         """Per call: which level satisfied it ("l0", "l1", "l2" or "bind")."""
-        return [LEVELS[i] for i in self.levels.tolist()]
+        return [LEVELS[i] for i in self.levels.array().tolist()]
 
     def to_dict(self, *, levels: bool = False) -> dict:
         d = {
@@ -85,7 +83,7 @@ class SimResult:
             stop = min(self.calls, start + (1 << 16))
             ch = program.chunk(start, stop)
             for i, (s, it, lvl) in enumerate(zip(ch.site.tolist(), ch.iteration.tolist(),
-                                                 self.levels[start:stop].tolist())):
+                                                 self.levels.slice(start, stop).tolist())):
                 yield {"call": start + i, "iteration": it, "site": names[s], "level": LEVELS[lvl]}
 
     def write_trace(self, path: "str | Path") -> None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from callsite.binder import COM_CLASS, NULL_CLASS, OTHER_CLASS, BinderFactory, CSharpBinder
 from callsite.errors import DlrsimError
+from callsite.levels import LevelLog
 from callsite.objects import ObjectSpace
 from callsite.profiles import RuntimeProfile, get_profile
 from callsite.program import Program
@@ -26,9 +27,10 @@ from callsite.result import Sample, SimResult
 from callsite.rule import Rule
 from callsite.site import BIND, L0, L1, L2, CallSite
 from callsite.stats import SiteStats
-from callsite.workload import Workload, load_workload
+from callsite.workload import MAX_CALLS, Workload, load_workload
 
 CHUNK = 1 << 16
+MAX_SAMPLES = 100_000  # memory samples per run (each walks every live rule)
 _GETTERS: dict[tuple, Callable] = {}
 _ARRAY_OF_KIND = {TYPE: 0, INSTANCE: 1, TYPE_OBJECT: 1, VALUE: 2, COM: 3}
 
@@ -71,10 +73,14 @@ class Simulator:
         self.binders_seen: dict[int, CSharpBinder] = {}
         self.rule_count = 0
         self.binds = 0
-        self.levels = np.zeros(calls, dtype=np.uint8)
+        self.levels = LevelLog(calls)
         self.samples: list[Sample] = []
         total_iterations = max(1, self.program.iteration_of(calls - 1) + 1) if calls else 1
         self.sample_every = sample_every or max(1, total_iterations // 32)
+        if total_iterations // self.sample_every > MAX_SAMPLES:
+            raise DlrsimError(f"a sample every {self.sample_every} iterations takes "
+                              f"{total_iterations // self.sample_every:,} samples; at most {MAX_SAMPLES:,}: "
+                              "sample less often (--sample-every)")
 
     # -------------------------------------------------------------- objects
     def _binder_for_run(self, name: str) -> CSharpBinder:
@@ -186,7 +192,7 @@ class Simulator:
         if repeats < 1:
             return None
         end = at + repeats * delta
-        self.levels[at:end] = np.tile(self.levels[c1:at], repeats)
+        self.levels.set_repeat(c1, at, repeats)
         for st, (calls, l0, l1, l2, instances) in zip(self.stats, counters):
             st.instances += repeats * (st.instances - instances)
             st.calls += repeats * (st.calls - calls)
@@ -205,6 +211,7 @@ class Simulator:
         self._lists = None
         self._pending = None
         self._scalar = 0
+        self._window = self.levels.window(ch.start, ch.stop)
         arrays = (ch.types, ch.objs, ch.values, ch.coms)
         sites = ch.site
         heap: list[tuple] = []
@@ -229,7 +236,7 @@ class Simulator:
         per_iter_idx = np.flatnonzero(self.per_iteration[sites]) if self.per_iteration.any() else np.empty(0, np.int64)
         for e in per_iter_idx.tolist():
             heapq.heappush(heap, (e, 1, -2, 0))
-        levels = self.levels
+        levels = self._window
         while heap:
             e, _, s, m = heapq.heappop(heap)
             if s == -1:
@@ -238,14 +245,14 @@ class Simulator:
             if s == -2:
                 s = int(sites[e])
                 lvl = self._process(e, s)
-                levels[ch.start + e] = lvl
+                levels[e] = lvl
                 continue
             st = self.stats[s]
             hits = m - ptr[s]
             st.l0_hits += hits
             st.calls += hits
             lvl = self._process(e, s)
-            levels[ch.start + e] = lvl
+            levels[e] = lvl
             ptr[s] = m + 1
             idx = idx_of[s]
             if lvl == BIND and self.shortcuts:
@@ -298,7 +305,7 @@ class Simulator:
         fresh = self.space.fresh_base
         guards = binder.type_guards
         st = self.stats[s]
-        levels = self.levels
+        levels = self._window
         base = self._ch.start
         n = 0
         calls: list[int] = []
@@ -317,7 +324,7 @@ class Simulator:
             for p in type_positions:
                 guards.add((p, T[p]))
             st.record_bind(g, T, [p for p in inst if O[p] >= fresh])
-            levels[g] = BIND
+            levels[e] = BIND
             calls.append(e)
             n += 1
             j += 1
@@ -550,7 +557,7 @@ class Simulator:
         final = self.samples[-1]
         l1max = self.profile.l1_max_rules
         sites = [dict(st.to_dict(l1max), **self._retention(i)) for i, st in enumerate(self.stats)]
-        counts = np.bincount(self.levels, minlength=4) if self.calls else np.zeros(4, dtype=np.int64)
+        counts = self.levels.counts()
         return SimResult(
             workload=self.workload.name, profile=self.profile.name, calls=self.calls,
             binds=int(counts[BIND]), l0_hits=int(counts[L0]), l1_hits=int(counts[L1]),
@@ -581,8 +588,10 @@ def simulate(workload: "Workload | str | dict", profile: "str | RuntimeProfile" 
         wl = load_workload(workload)
     prof = get_profile(profile)
     n = wl.default_calls if calls is None else calls
-    if not isinstance(n, int) or n < 0:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise DlrsimError(f"--calls must be a non-negative whole number, got {n!r}")
+    if n > MAX_CALLS:
+        raise DlrsimError(f"--calls: at most {MAX_CALLS:,} (10^15), got {n:,}")
     if sample_every is not None and sample_every < 1:
         raise DlrsimError("sample interval must be at least 1 iteration")
     return Simulator(wl, prof, n, sample_every, progress, shortcuts).run()

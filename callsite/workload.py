@@ -56,6 +56,9 @@ STATIC_ALIASES = {
     "Convert": "System.Convert", "String": "System.String", "Object": "System.Object",
 }
 COM_TYPE = "System.__ComObject"
+MAX_CALLS = 10 ** 15   # calls and fresh objects are numbered in 64 bits (callsite.program)
+MAX_POLY = 100_000     # {poly: N} builds N classes up front; past L2's 128 every N behaves alike
+MAX_ITEMS = 1_000_000  # calls, values and argument infos a document may hold (YAML aliases repeat them)
 RUNTIME_TYPE = "System.RuntimeType"
 
 
@@ -242,6 +245,8 @@ def load_workload(source: "str | Path | Mapping[str, Any] | Workload") -> Worklo
         return source
     if isinstance(source, Mapping):
         return _build(source, "<workload>")
+    if not isinstance(source, (str, Path)):
+        raise WorkloadError(f"expected a file name, a mapping or a Workload, got {type(source).__name__}")
     path = Path(source)
     where = str(path)
     try:
@@ -254,28 +259,51 @@ def load_workload(source: "str | Path | Mapping[str, Any] | Workload") -> Worklo
         raise WorkloadError(f"not UTF-8 text (byte {exc.start})", where=where) from None
     except OSError as exc:
         raise WorkloadError(exc.strerror or str(exc), where=where) from None
-    if path.suffix.lower() == ".json":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise WorkloadError(f"invalid JSON: {exc.msg}", where=f"{where}:{exc.lineno}:{exc.colno}") from None
-    else:
-        import yaml
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            loc = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise WorkloadError(f"invalid YAML: {problem}", where=loc) from None
+    doc = parse_document(text, where, json_syntax=path.suffix.lower() == ".json")
     if not isinstance(doc, Mapping):
         raise WorkloadError("the top level must be a mapping", where=where)
     return _build(doc, where)
 
 
+def _yaml_loader():
+    """libyaml's loader when PyYAML was built with it (about 6x faster than the pure-Python loader
+    on a 5,000-call workload: benchmarks/yaml_bench.py), else the pure-Python one; both are safe."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_document(text: str, where: str, *, json_syntax: bool = False) -> Any:
+    """JSON or YAML text to plain data; any syntax problem is a one-line WorkloadError."""
+    try:
+        if json_syntax:
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise WorkloadError(f"invalid JSON: {exc.msg}", where=f"{where}:{exc.lineno}:{exc.colno}") from None
+        import yaml
+        try:
+            return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            loc = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise WorkloadError(f"invalid YAML: {' '.join(str(problem).split())}", where=loc) from None
+    except RecursionError:
+        raise WorkloadError("nested too deeply to be a workload", where=where) from None
+
+
 class _Ctx:
     def __init__(self, where: str) -> None:
         self.where = where
+        self.items = 0
+
+    def spend(self, path: str, n: int = 1) -> None:
+        """Count what is built: a few kilobytes of YAML can repeat an alias into billions of calls."""
+        self.items += n
+        if self.items > MAX_ITEMS:
+            raise self.fail(path, f"more than {MAX_ITEMS:,} calls, values and argument infos in all "
+                                  "(YAML aliases repeated too often?)")
 
     def fail(self, path: str, message: str) -> WorkloadError:
         return WorkloadError(message, where=f"{self.where}: {path or '(top level)'}")
@@ -286,11 +314,33 @@ def _keys(ctx: _Ctx, path: str, obj: Any, allowed: set, required: set = frozense
         raise ctx.fail(path, f"expected a mapping, got {type(obj).__name__}")
     extra = set(obj) - allowed
     if extra:
-        raise ctx.fail(path, f"unknown key {sorted(map(str, extra))[0]!r} (allowed: {', '.join(sorted(allowed))})")
+        raise ctx.fail(path, f"unknown key {_show(sorted(map(str, extra))[0])} (allowed: {', '.join(sorted(allowed))})")
     for r in required:
         if r not in obj:
             raise ctx.fail(path, f"missing key {r!r}")
     return obj
+
+
+def _show(v: Any) -> str:
+    """A user's value in an error line: scalars as written (cut short), containers by kind only
+    (a YAML alias bomb must not be expanded into a message)."""
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        text = repr(v)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return f"a {type(v).__name__}"
+
+
+def _listing(names: Any, at_most: int = 10) -> str:
+    names = list(names)
+    shown = ", ".join(_show(str(n)).strip("'") for n in names[:at_most])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > at_most else "")
+
+
+def _choice(ctx: _Ctx, path: str, v: Any, allowed: "Mapping | set | tuple", what: str) -> str:
+    """One of a fixed set of names; anything else (a mapping or list included) in one line."""
+    if not isinstance(v, str) or v not in allowed:
+        raise ctx.fail(path, f"unknown {what} {_show(v)} (allowed: {', '.join(allowed)})")
+    return v
 
 
 def _name(ctx: _Ctx, path: str, v: Any) -> str:
@@ -306,13 +356,14 @@ def _flags(ctx: _Ctx, path: str, v: Any, allowed: set) -> frozenset:
         v = [v]
     if not isinstance(v, list):
         raise ctx.fail(path, "expected a list of flag names")
+    ctx.spend(path, len(v))
     for i, f in enumerate(v):
-        if f not in allowed:
-            raise ctx.fail(f"{path}[{i}]", f"unknown flag {f!r} (allowed: {', '.join(sorted(allowed))})")
+        _choice(ctx, f"{path}[{i}]", f, sorted(allowed), "flag")
     return frozenset(f for f in v if f != "None")
 
 
 def _arginfo(ctx: _Ctx, path: str, v: Any) -> ArgInfo:
+    ctx.spend(path)
     if isinstance(v, Mapping):
         _keys(ctx, path, v, {"flags", "name"})
         name = v.get("name")
@@ -325,9 +376,7 @@ def _arginfo(ctx: _Ctx, path: str, v: Any) -> ArgInfo:
 def _binder(ctx: _Ctx, path: str, v: Any) -> BinderSpec:
     _keys(ctx, path, v, {"kind", "name", "flags", "context", "args", "operation", "type",
                          "explicit", "type_args", "throws"}, {"kind"})
-    kind = v["kind"]
-    if kind not in BINDER_KINDS:
-        raise ctx.fail(f"{path}.kind", f"unknown binder kind {kind!r} (allowed: {', '.join(BINDER_KINDS)})")
+    kind = _choice(ctx, f"{path}.kind", v["kind"], BINDER_KINDS, "binder kind")
     needs_name, lo, hi = BINDER_KINDS[kind]
     name = v.get("name")
     if needs_name:
@@ -348,8 +397,8 @@ def _binder(ctx: _Ctx, path: str, v: Any) -> BinderSpec:
             raise ctx.fail(f"{path}.args", f"{kind} takes {want} argument infos, got {len(args)}")
     op = v.get("operation")
     if kind in ("BinaryOperation", "UnaryOperation"):
-        if op not in OPERATIONS:
-            raise ctx.fail(f"{path}.operation", f"expected an ExpressionType name, got {op!r}")
+        if not isinstance(op, str) or op not in OPERATIONS:
+            raise ctx.fail(f"{path}.operation", f"expected an ExpressionType name, got {_show(op)}")
     elif op is not None:
         raise ctx.fail(f"{path}.operation", "only operator binders have an operation")
     typ = v.get("type")
@@ -380,6 +429,7 @@ def _type_name(name: str) -> str:
 
 def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any, bool]:
     """Returns (value or Cycle, cast)."""
+    ctx.spend(path)
     if v is None:
         return Null(), False
     if not isinstance(v, Mapping) or len(v) == 0:
@@ -398,9 +448,7 @@ def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any,
         return StaticType(_type_name(_name(ctx, f"{path}.static", v["static"]))), False
     if "box" in v:
         _keys(ctx, path, v, {"box", "value"})
-        t = v["box"]
-        if t not in PRIMITIVES:
-            raise ctx.fail(f"{path}.box", f"unknown primitive {t!r} (allowed: {', '.join(PRIMITIVES)})")
+        t = _choice(ctx, f"{path}.box", v["box"], PRIMITIVES, "primitive")
         clr, default = PRIMITIVES[t]
         value = v.get("value", default)
         if isinstance(value, (list, dict)) or (value is None):
@@ -411,10 +459,14 @@ def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any,
         return NewObject(_class_name(ctx, f"{path}.new", v["new"])), False
     if "obj" in v:
         _keys(ctx, path, v, {"obj", "type"}, {"type"})
+        if isinstance(v["obj"], (list, dict)):
+            raise ctx.fail(f"{path}.obj", "expected an id")
         return Reused(_name(ctx, f"{path}.obj", str(v["obj"])), _class_name(ctx, f"{path}.type", v["type"])), False
     if "com" in v:
         _keys(ctx, path, v, {"com"})
         c = v["com"]
+        if isinstance(c, (list, dict)):
+            raise ctx.fail(f"{path}.com", "expected 'fresh' or an id")
         if c is True or c == "fresh":
             return ComObject(None), False
         return ComObject(_name(ctx, f"{path}.com", str(c))), False
@@ -423,6 +475,9 @@ def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any,
         n = v["poly"]
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ctx.fail(f"{path}.poly", "expected a positive number of types")
+        if n > MAX_POLY:
+            raise ctx.fail(f"{path}.poly", f"at most {MAX_POLY:,} types, got {n:,} (past L2's 128 rules every "
+                                            "number of types behaves alike: each call binds)")
         prefix = _name(ctx, f"{path}.prefix", v.get("prefix", "Poly"))
         fresh = v.get("fresh", True)
         items = tuple(NewObject(f"{prefix}{k}") if fresh else Reused(f"{prefix}{k}", f"{prefix}{k}")
@@ -444,31 +499,40 @@ def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any,
                 raise ctx.fail(f"{path}.cycle[{i}]", "put the cast around the whole cycle")
             vals.append(val)
         return Cycle(tuple(vals)), False
-    raise ctx.fail(path, f"unknown value kind {sorted(map(str, v))[0]!r} "
+    raise ctx.fail(path, f"unknown value kind {_show(sorted(map(str, v))[0])} "
                          "(use null, static, box, new, obj, com, cast, cycle or poly)")
 
 
 def _class_name(ctx: _Ctx, path: str, v: Any) -> str:
     name = _name(ctx, path, v)
     if not all(part.isidentifier() for part in name.split(".")):
-        raise ctx.fail(path, f"{name!r} is not a valid class name")
+        raise ctx.fail(path, f"{_show(name)} is not a valid class name")
     return name
 
 
 def _count(ctx: _Ctx, path: str, v: Any) -> int:
     if not isinstance(v, int) or isinstance(v, bool) or v < 0:
         raise ctx.fail(path, "expected a non-negative whole number")
+    if v > MAX_CALLS:
+        raise ctx.fail(path, f"at most {MAX_CALLS:,} (10^15), got {v:,}")
     return v
 
 
 def _build(doc: Mapping, where: str) -> Workload:
+    try:
+        return _build_checked(doc, where)
+    except RecursionError:
+        raise WorkloadError("nested too deeply to be a workload", where=where) from None
+
+
+def _build_checked(doc: Mapping, where: str) -> Workload:
     ctx = _Ctx(where)
     _keys(ctx, "", doc, {"format", "name", "description", "binders", "sites", "body",
                          "iterations", "calls", "script", "default_calls"},
           {"binders", "sites"})
     fmt = doc.get("format", FORMAT)
     if fmt != FORMAT:
-        raise ctx.fail("format", f"unsupported format {fmt!r} (this dlrsim reads {FORMAT})")
+        raise ctx.fail("format", f"unsupported format {_show(fmt)} (this dlrsim reads {FORMAT})")
     name = doc.get("name", Path(where).stem if where != "<workload>" else "workload")
     if not isinstance(name, str):
         raise ctx.fail("name", "expected a string")
@@ -489,10 +553,10 @@ def _build(doc: Mapping, where: str) -> Workload:
         p = f"sites.{k}"
         _keys(ctx, p, v, {"binder", "lifetime", "binder_per_iteration"}, {"binder"})
         b = v["binder"]
-        if b not in binders:
-            raise ctx.fail(f"{p}.binder", f"unknown binder {b!r} (defined: {', '.join(binders)})")
+        if not isinstance(b, str) or b not in binders:
+            raise ctx.fail(f"{p}.binder", f"unknown binder {_show(b)} (defined: {_listing(binders)})")
         lifetime = v.get("lifetime", "static")
-        if lifetime not in ("static", "per-iteration"):
+        if not isinstance(lifetime, str) or lifetime not in ("static", "per-iteration"):
             raise ctx.fail(f"{p}.lifetime", "expected 'static' or 'per-iteration'")
         bpi = v.get("binder_per_iteration", False)
         if not isinstance(bpi, bool):
@@ -507,10 +571,11 @@ def _build(doc: Mapping, where: str) -> Workload:
     form = forms[0]
 
     def call_tpl(path: str, c: Any) -> CallTemplate:
+        ctx.spend(path)
         _keys(ctx, path, c, {"site", "args"}, {"site", "args"})
         s = c["site"]
-        if s not in sites:
-            raise ctx.fail(f"{path}.site", f"unknown site {s!r} (defined: {', '.join(sites)})")
+        if not isinstance(s, str) or s not in sites:
+            raise ctx.fail(f"{path}.site", f"unknown site {_show(s)} (defined: {_listing(sites)})")
         raw = c["args"]
         if not isinstance(raw, list):
             raise ctx.fail(f"{path}.args", "expected a list of values")

@@ -12,14 +12,43 @@ import os
 import platform
 import sys
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-RESULTS = HERE / "results"
+RESULTS = HERE / "results"   # the committed results (README tables): written only with --refresh-results
 RUNTIMES = ("mono", "coreclr")
+WORK_ENV = "DLRSIM_EXPERIMENT_DIR"
+_WORK: ContextVar[Path | None] = ContextVar("experiment_output_folder", default=None)
+
+
+def default_out_dir() -> Path:
+    """Where experiment results go unless told otherwise: ``./dlrsim-out/experiments``."""
+    from callsite.output import output_folder
+
+    return output_folder("experiments")
+
+
+def work_dir() -> Path:
+    """The output folder of the experiment running now: its results, and beside them its heap
+    shots (``heap/``), worker files (``runs/``) and compiled snippets (``build/``)."""
+    folder = _WORK.get()
+    if folder is None and os.environ.get(WORK_ENV):  # in a worker: the parent's folder
+        folder = Path(os.environ[WORK_ENV])
+    return folder or default_out_dir()
+
+
+@contextmanager
+def writing_to(folder: Path | None):
+    token = _WORK.set(Path(folder).resolve() if folder is not None else default_out_dir())
+    try:
+        yield _WORK.get()
+    finally:
+        _WORK.reset(token)
 
 
 # ----------------------------------------------------------------- machine and files
@@ -45,7 +74,7 @@ def now() -> str:
 
 
 def results_path(module_name: str, out_dir: Path | None = None) -> Path:
-    return (out_dir or RESULTS) / f"{module_name}.json"
+    return (out_dir or work_dir()) / f"{module_name}.json"
 
 
 def write_result(module_name: str, doc: dict, out_dir: Path | None = None) -> Path:
@@ -53,6 +82,17 @@ def write_result(module_name: str, doc: dict, out_dir: Path | None = None) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=1, default=str) + "\n")
     return path
+
+
+def new_run_file(runtime: str, suffix: str) -> Path:
+    """A new file for one worker's output, under the experiment's output folder (``runs/``)."""
+    import tempfile
+
+    folder = work_dir() / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f"{time.strftime('%Y%m%d-%H%M%S')}-{runtime}-", suffix=suffix, dir=folder)
+    os.close(fd)
+    return Path(name)
 
 
 def versions(targets: dict) -> dict:
@@ -135,7 +175,8 @@ def real_batch(runtime: str, jobs: list[tuple[str, dict, int]], *, levels: bool 
     specs = [{"id": jid, "source": {"workload": doc}, "calls": calls, "sample_every": sample_every,
               "levels": levels} for jid, doc, calls in jobs]
     try:
-        hello, outcomes = host.run_batch(runtime, specs, timeout=timeout, raise_on_error=False, env=env)
+        hello, outcomes = host.run_batch(runtime, specs, timeout=timeout, raise_on_error=False, env=env,
+                                         out=new_run_file(runtime, ".jsonl"))
     except RuntimeUnavailable as exc:
         return {jid: {"not_applicable": str(exc)} for jid, _, _ in jobs}
     out = {}
@@ -187,7 +228,7 @@ def heap_evidence(doc: dict, calls: int) -> dict:
     sites and binders), for the DLR's classes and the largest changes."""
     from callsite.heap import Snapshot
 
-    out_dir = REPO / "out" / "experiments"
+    out_dir = work_dir() / "heap"
     out_dir.mkdir(parents=True, exist_ok=True)
     path = (out_dir / f"{doc['name']}.mlpd").resolve()
     if path.exists():
@@ -247,10 +288,11 @@ def run_one(module, *, calls: int | None = None, runtimes: tuple[str, ...] = RUN
     """Run one experiment module, write its JSON and PNG, return the document."""
     calls = module.DEFAULT_CALLS if calls is None else calls
     started = now()
-    r = module.run(calls=calls, runtimes=runtimes, tick=tick)
-    doc = document(module, calls=calls, runtimes=runtimes, targets=r["targets"], extra=r.get("extra"),
-                   started=started, command=command)
-    return finish(module, doc, out_dir, plot=plot)
+    with writing_to(out_dir) as folder:
+        r = module.run(calls=calls, runtimes=runtimes, tick=tick)
+        doc = document(module, calls=calls, runtimes=runtimes, targets=r["targets"], extra=r.get("extra"),
+                       started=started, command=command)
+        return finish(module, doc, folder, plot=plot)
 
 
 def _module_name(module) -> str:
@@ -272,14 +314,23 @@ def cli_main(module, argv: list[str] | None = None) -> int:
 
     name = _module_name(module)
     p = argparse.ArgumentParser(prog=f"python -m {name}", description=module.TITLE)
-    p.add_argument("--calls", type=int, default=module.DEFAULT_CALLS)
+    from callsite.commands._common import positive
+    from callsite.output import progress
+
+    p = argparse.ArgumentParser(prog=f"python -m {name}", description=module.TITLE, allow_abbrev=False)
+    p.add_argument("--calls", type=positive, default=module.DEFAULT_CALLS)
     p.add_argument("--runtime", action="append", choices=RUNTIMES)
-    p.add_argument("--out", default=None, help="results folder (default experiments/results)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--out", default=None, help="results folder (default ./dlrsim-out/experiments)")
+    g.add_argument("--refresh-results", action="store_true",
+                   help="write into the committed experiments/results/ (what the README's tables come from)")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     rts = tuple(a.runtime or RUNTIMES)
-    doc = run_one(module, calls=a.calls, runtimes=rts, out_dir=Path(a.out) if a.out else None,
-                  command=f"python -m {name} --calls {a.calls}" + "".join(f" --runtime {r}" for r in rts))
+    out_dir = RESULTS if a.refresh_results else (Path(a.out) if a.out else None)
+    with progress(len(rts) * 2 + 2, f"experiment {module.NUMBER}", unit="step", disable=a.json) as bar:
+        doc = run_one(module, calls=a.calls, runtimes=rts, out_dir=out_dir, tick=lambda what: bar.update(1),
+                      command=f"python -m {name} --calls {a.calls}" + "".join(f" --runtime {r}" for r in rts))
     if a.json:
         print(json.dumps(doc, indent=1, default=str))
     else:

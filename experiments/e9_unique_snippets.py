@@ -88,7 +88,7 @@ def run_batches(params: dict, runtime: str) -> dict:
             for k, d in enumerate(datas):
                 arr[k] = d
             if runtime == "mono":
-                args = Array[Object]([System.String(str(snippets.BUILD)), arr, None])
+                args = Array[Object]([System.String(str(snippets.build_dir())), arr, None])
                 total += int(run_domain.Invoke(None, args))
                 inside = int(args[2])
                 del args
@@ -220,7 +220,7 @@ def run(calls: int = DEFAULT_CALLS, runtimes=common.RUNTIMES, tick=None, heapsho
     for rt in tuple(runtimes) + ("netfx",):
         targets[f"sim-{rt}"] = {"kind": "simulator", "profile": rt, "not_applicable":
                                 "assembly loading is outside the call-site model: no simulator prediction"}
-    shot_dir = common.REPO / "out" / "experiments"
+    shot_dir = common.work_dir() / "heap"
     for rt in runtimes:
         modes = {}
         version = None

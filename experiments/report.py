@@ -201,12 +201,14 @@ def markdown(docs: list[dict] | None = None, folder: Path | None = None) -> str:
         out += ["Heap shots on Mono (a second run of the same workload with the Mono log profiler, shots "
                 "`WORKLOAD:before` and `WORKLOAD:after`; change in live objects of the DLR's classes):", "", ht, ""]
     for d in docs:
-        rel = Path(d.get("png_path") or Path(d["json_path"]).with_suffix(".png")).name
+        png = Path(d.get("png_path") or Path(d["json_path"]).with_suffix(".png"))
+        committed = Path(d["json_path"]).resolve().parent == common.RESULTS.resolve()
+        rel = png.name if committed else None  # the README's links; other runs link their own files
         out.append(f"**{d['number']}. {d['title']}** — `{d['command']}` "
                    f"({d['finished']}; {', '.join(f'{k}: {v}' for k, v in d.get('runtime_versions', {}).items())})  ")
         out.append(f"Claim: {d['claim']}  ")
         out.append(f"Expected from first principles: {d['expectation']}  ")
-        out.append(f"![experiment {d['number']}](experiments/results/{rel})")
+        out.append(f"![experiment {d['number']}]({'experiments/results/' + rel if rel else png})")
         if d["experiment"] == "poly-sweep":
             out += ["", poly_table(d)]
         if d["experiment"] == "unique-snippets":

@@ -17,8 +17,6 @@ from pathlib import Path
 
 from callsite.errors import DlrsimError
 
-REPO = Path(__file__).resolve().parent.parent
-BUILD = REPO / "out" / "experiments" / "build"
 MARK = "S_000000"          # patched to S_%06d
 PAYLOAD_CHARS = 2048        # a constant string: each snippet carries ~4 KB of its own metadata
 
@@ -95,15 +93,22 @@ def _payload() -> str:
     return ("P" * 8) + "x" * (PAYLOAD_CHARS - 8)
 
 
+def build_dir() -> Path:
+    """Compiled helpers live beside the experiment's results (``BUILD`` under its output folder)."""
+    from experiments import common
+
+    return common.work_dir() / "build"
+
+
 def template_bytes() -> bytes:
-    out = BUILD / f"{MARK}.dll"  # the assembly name is the mark too
+    out = build_dir() / f"{MARK}.dll"  # the assembly name is the mark too
     if not out.exists():
         _mcs(TEMPLATE % {"mark": MARK, "payload": _payload()}, out)
     return out.read_bytes()
 
 
 def runner_path() -> Path:
-    out = BUILD / "DomainRunner.dll"
+    out = build_dir() / "DomainRunner.dll"
     if not out.exists():
         _mcs(RUNNER, out)
     return out

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from callsite.commands._common import add_source, count
+from callsite.commands._common import add_source, add_timeout, count, runtime_names
 from callsite.output import format_table, print_json
+from callsite.profiles import PROFILES
 
 
 def register(sub) -> None:
@@ -12,11 +13,11 @@ def register(sub) -> None:
                                    "profile; report per-call level agreement and final-state differences. "
                                    "Exits 1 on any disagreement.")
     add_source(p, allow_all=True)
-    p.add_argument("--runtime", choices=["mono", "coreclr"], default="mono", help="runtime (default mono)")
+    p.add_argument("--runtime", choices=runtime_names(), default="mono", help="runtime (default mono)")
     p.add_argument("--calls", type=count, metavar="N", help="calls per workload (default: each workload's)")
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill a run (one workload) that takes longer than this (default 900)")
-    p.add_argument("--out", metavar="FILE.jsonl", help="stream the real runs' events here")
-    p.add_argument("--profile", choices=["mono", "coreclr", "netfx"],
+    add_timeout(p, None, "a run (one workload)")
+    p.add_argument("--out", metavar="FILE.jsonl", help="the run file of the real runs (default: a new file in ./dlrsim-out/runs/)")
+    p.add_argument("--profile", choices=sorted(PROFILES),
                    help="simulate with this profile instead of the runtime's own (to see a runtime difference)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callsite.commands._common import add_source, count, load_source
+from callsite.commands._common import add_source, add_timeout, count, load_source, runtime_names
 from callsite.output import format_table, print_json, progress
 from callsite.profiles import PROFILES, get_profile
 
@@ -13,14 +13,14 @@ def register(sub) -> None:
                                    "per-iteration sites, megamorphic type churn and dead-rule retention. "
                                    "Exit code 1 when anything at warning level or above is found.")
     add_source(p)
-    p.add_argument("--runtime", choices=["sim", "mono", "coreclr"], default="sim",
+    p.add_argument("--runtime", choices=["sim", *runtime_names()], default="sim",
                    help="sim (the model), or a real runtime (default sim)")
     p.add_argument("--profile", choices=sorted(PROFILES), default=None,
                    help="with --runtime sim: the runtime profile to model (default mono)")
     p.add_argument("--calls", type=count, metavar="N", help="number of calls (default: the workload's)")
     p.add_argument("--python-memory", action="store_true",
                    help="with --runtime sim: also report the simulator's own Python memory (tracemalloc, objgraph)")
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds before a real run is stopped (default 600)")
+    add_timeout(p, 600.0, "a real run")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 

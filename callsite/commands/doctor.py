@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from callsite.commands._common import add_timeout
 from callsite.output import format_table, print_json
 
 
@@ -10,7 +11,7 @@ def register(sub) -> None:
                        description="Start each real runtime in a worker process and report its version, or "
                                    "what is missing and the command that installs it.")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="per runtime (default 120)")
+    add_timeout(p, 120.0, "a runtime check")
     p.set_defaults(func=run)
 
 

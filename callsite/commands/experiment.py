@@ -1,8 +1,9 @@
 """`dlrsim experiment`: the seeds' experiments, side by side on the simulator, Mono and CoreCLR.
 
 ``list`` shows them, ``run NAME|--all`` runs them (results as JSON and PNG under
-``experiments/results/``), ``report`` regenerates the markdown results table from
-those JSON files.
+``./dlrsim-out/experiments/``, or ``--out DIR``; ``--refresh-results`` rewrites the
+committed ``experiments/results/`` instead), ``report`` regenerates the markdown
+results table from those JSON files.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ RUNTIMES = ("mono", "coreclr")
 def register(sub) -> None:
     p = sub.add_parser("experiment", help="the seed articles' experiments on the simulator, Mono and CoreCLR",
                        description="Reproduce the leak article's and the assembly-lifetime issue's experiments "
-                                   "with one command each; results go to experiments/results/.")
+                                   "with one command each; results go to ./dlrsim-out/experiments/ (--out DIR to choose).")
     esub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
     esub.required = True
     lp = esub.add_parser("list", help="the experiments: number, name, title, the claim under test")
@@ -34,12 +35,17 @@ def register(sub) -> None:
     rp.add_argument("--calls", type=positive, metavar="N",
                     help="calls per run (experiment 8: simulator calls per N, the runtimes a fifth; "
                          "experiment 9: snippets); default: each experiment's own")
-    rp.add_argument("--out", metavar="DIR", help="results folder (default experiments/results)")
+    where = rp.add_mutually_exclusive_group()
+    where.add_argument("--out", metavar="DIR", help="results folder (default ./dlrsim-out/experiments)")
+    where.add_argument("--refresh-results", action="store_true",
+                       help="write into the committed experiments/results/ (the README's tables come from there)")
     rp.add_argument("--no-plot", action="store_true", help="skip the PNG plots")
     rp.add_argument("--json", action="store_true", help="print the result documents as JSON")
     rp.set_defaults(func=run_run)
     pp = esub.add_parser("report", help="the markdown results table, regenerated from the JSON results")
-    pp.add_argument("--results", metavar="DIR", help="results folder (default experiments/results)")
+    pp.add_argument("--results", metavar="DIR",
+                    help="results folder (default: the committed experiments/results; "
+                         "your own runs: --results dlrsim-out/experiments)")
     pp.add_argument("-o", "--output", metavar="FILE", help="write the markdown here instead of stdout")
     pp.add_argument("--json", action="store_true", help="print the loaded result summaries as JSON")
     pp.set_defaults(func=run_report)
@@ -65,9 +71,12 @@ def run_run(args) -> int:
         raise DlrsimError("give an experiment name or --all, not both")
     exps = registry.all_experiments() if args.all else [registry.get(args.name)]
     runtimes = tuple(dict.fromkeys(args.runtime or RUNTIMES))
-    out_dir = Path(args.out) if args.out else None
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        raise DlrsimError(f"--out {out_dir}: not a folder")
+    from callsite.output import output_dir
+
+    if args.refresh_results:
+        out_dir = common.RESULTS
+    else:
+        out_dir = output_dir(args.out or common.default_out_dir(), "--out")
     docs = []
     steps_per = len(runtimes) * 2 + 2
     bar = progress(total=len(exps) * steps_per, desc="experiments", disable=args.json)
@@ -98,17 +107,20 @@ def run_run(args) -> int:
 def run_report(args) -> int:
     from experiments import report
 
+    from callsite.output import output_file
+
     folder = Path(args.results) if args.results else None
     if folder is not None and not folder.is_dir():
         raise DlrsimError(f"--results {folder}: no such folder")
+    target = output_file(args.output, "--output") if args.output else None
     docs = report.load_results(folder)
     if args.json:
         print_json([{k: d.get(k) for k in ("number", "experiment", "title", "command", "finished",
                                            "runtime_versions", "json_path")} for d in docs])
         return 0
     text = report.markdown(docs)
-    if args.output:
-        Path(args.output).write_text(text + "\n")
+    if target is not None:
+        target.write_text(text + "\n")
     else:
         print(text)
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callsite.commands._common import add_source, count, positive
+from callsite.commands._common import add_source, add_timeout, count, positive, runtime_names
 from callsite.errors import DlrsimError
 from callsite.output import format_table, print_json
 
@@ -12,12 +12,12 @@ def register(sub) -> None:
                        description="Replay a workload with real CallSite<T> objects and C# runtime binders in a "
                                    "worker process, observing per call which cache level answered.")
     add_source(p)
-    p.add_argument("--runtime", choices=["mono", "coreclr"], default="mono", help="runtime (default mono)")
+    p.add_argument("--runtime", choices=runtime_names(), default="mono", help="runtime (default mono)")
     p.add_argument("--calls", type=count, metavar="N", help="number of calls (default: the workload's)")
     p.add_argument("--sample-every", type=positive, metavar="K",
                    help="memory sample every K iterations (default: about 32 per run)")
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill a run that takes longer than this (default 900)")
-    p.add_argument("--out", metavar="FILE.jsonl", help="stream events here (default: out/runs/...)")
+    add_timeout(p, None)
+    p.add_argument("--out", metavar="FILE.jsonl", help="the run file: its jobs, then every event as it happens (default: a new file in ./dlrsim-out/runs/)")
     p.add_argument("--levels", action="store_true", help="include the per-call levels in --json output")
     p.add_argument("--heapshots", metavar="FILE.mlpd",
                    help="mono only: load the Mono log profiler and take heap shots named WORKLOAD:before, "
@@ -48,10 +48,8 @@ def run(args) -> int:
     if args.heapshots:
         if args.runtime != "mono":
             raise DlrsimError("--heapshots needs --runtime mono (the Mono log profiler)")
-        from pathlib import Path
-        target = Path(args.heapshots).resolve()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        env = {"DLRSIM_HEAPSHOT": str(target)}
+        from callsite.output import output_file
+        env = {"DLRSIM_HEAPSHOT": str(output_file(args.heapshots, "--heapshots"))}
     hello, (outcome,) = host.run_batch(args.runtime, [job], timeout=args.timeout, out=args.out, env=env)
     if outcome.status == "not_applicable":
         if args.json:
@@ -69,12 +67,16 @@ def run(args) -> int:
         print_json(res)
         return 0
     print(render(res))
+    print(f"\nrun file (every event, as it happened): {hello['run_file']}")
     return 0
 
 
 def render(d: dict) -> str:
-    head = (f"{d['workload']} on {d['runtime_version']}: {d['calls']} calls, {d['binds']} binds "
-            f"({d['instance_restricted_rules']} instance-restricted rules), {d['seconds']:.2f} s")
+    inst = d.get("instance_restricted_rules") or 0
+    compiled = d.get("rules_compiled", d["binds"])
+    head = (f"{d['workload']} on {d['runtime_version']}: {d['calls']} calls, {d['binds']} binds, "
+            f"{compiled} rules compiled ({inst} of them restricted to one instance), "
+            f"{d['rules_live']} still cached at the end, {d['seconds']:.2f} s")
     totals = format_table(
         ["l0_hits", "l1_hits", "l2_hits", "binds", "l1_rules", "l2_rules", "rules_live",
          "weak_handles_live", "strong_refs", "heap_growth"],

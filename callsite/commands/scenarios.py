@@ -20,6 +20,7 @@ def run(args) -> int:
     from callsite.scenarios import get_scenario, names, scenario_document
 
     if args.show:
+        get_scenario(args.show)  # a document that would not load is an error here, not later
         doc = scenario_document(args.show)
         print(json.dumps(doc, indent=2))
         return 0

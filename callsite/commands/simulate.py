@@ -25,13 +25,9 @@ def run(args) -> int:
 
     wl = load_source(args)
     calls = wl.default_calls if args.calls is None else args.calls
-    if args.trace:
-        # Fail before a long run, not after it.
-        try:
-            open(args.trace, "a").close()
-        except OSError as exc:
-            from callsite.errors import DlrsimError
-            raise DlrsimError(f"cannot write trace: {exc.strerror}", where=args.trace) from None
+    if args.trace:  # fail before a long run, not after it
+        from callsite.output import output_file
+        args.trace = output_file(args.trace, "--trace")
     with progress(calls, f"simulate {wl.name} ({args.profile})") as bar:
         result = simulate(wl, args.profile, calls, sample_every=args.sample_every, progress=bar.update)
     if args.trace:

@@ -44,10 +44,13 @@ def kernel_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("jupyter")
     spec = root / "kernels" / KERNEL
     spec.mkdir(parents=True)
+    tmp = root / "tmp"
+    tmp.mkdir()
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "dlrsim (test)", "language": "python",
-        "env": {"MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        # TMPDIR: what a notebook puts in the temporary folder stays in pytest's own folders
+        "env": {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "TMPDIR": str(tmp),
                 "PYTHONPATH": str(REPO) + (os.pathsep + os.environ["PYTHONPATH"]
                                            if os.environ.get("PYTHONPATH") else "")},
     }))

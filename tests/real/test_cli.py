@@ -6,12 +6,23 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from binders import host
+
+
+_CWD: list = []  # run from a temporary folder: default output lands there, not in the project
+
+
+@pytest.fixture(autouse=True)
+def _user_folder(tmp_path):
+    _CWD[:] = [tmp_path]
+    yield
 
 
 def dlrsim(*args, timeout=900):
     return subprocess.run([sys.executable, "-m", "callsite", *args], capture_output=True, text=True,
-                          env=host._env(), cwd=str(host.REPO), timeout=timeout)
+                          env=host._env(), cwd=str(_CWD[0]), timeout=timeout)
 
 
 def test_doctor_json_reports_both_runtimes():
@@ -34,7 +45,7 @@ def test_real_json_has_simulate_fields_plus_runtime(tmp_path):
     assert d["calls"] == 50 and d["l0_hits"] + d["l1_hits"] + d["l2_hits"] + d["binds"] == 50
     # events were streamed to the file as the run went
     events = [json.loads(x)["event"] for x in (tmp_path / "ev.jsonl").read_text().splitlines()]
-    assert events[0] == "hello" and "result" in events and events[-1] == "done"
+    assert events[:2] == ["jobs", "hello"] and "result" in events and events[-1] == "done"
 
 
 def test_timeout_is_one_line_error_naming_runtime(tmp_path):

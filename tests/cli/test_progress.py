@@ -1,0 +1,53 @@
+"""callsite.output.progress: drawn on a terminal after about a second, cleared at the end, and never
+written when stderr is a pipe or a file (a log gets no ``\\r`` fragments)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+
+from binders import host
+
+SCRIPT = """
+import time
+from callsite.output import progress
+with progress(8, "counting") as bar:
+    for _ in range(8):
+        time.sleep(0.25)
+        bar.update(1)
+"""
+
+
+def _run(stderr) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.DEVNULL, stderr=stderr,
+                            env=host._env())
+
+
+def test_progress_is_drawn_on_a_terminal_and_cleared():
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    p = _run(slave)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert p.wait(timeout=60) == 0
+    assert b"counting" in out and b"%|" in out
+    assert out.rstrip(b" ").endswith(b"\r"), "the bar clears itself, so a following line stands alone"
+
+
+def test_no_progress_in_a_pipe():
+    p = _run(subprocess.PIPE)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 0 and err == b""
