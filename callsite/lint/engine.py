@@ -70,12 +70,17 @@ def discover(paths: Sequence[str]) -> list[str]:
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise DlrsimError(f"no such file or directory: {', '.join(missing)}")
+    special = [p for p in paths if not os.path.isdir(p) and not os.path.isfile(p)]
+    if special:  # a FIFO or device named *.cs would block the read forever
+        raise DlrsimError(f"not a regular file: {', '.join(special)}")
     for p in paths:
         if os.path.isdir(p):
             found = []
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("bin", "obj"))
-                found.extend(os.path.join(root, f) for f in files if f.endswith(".cs"))
+                # Only regular files: a FIFO or socket named *.cs in the tree is not source.
+                found.extend(path for path in (os.path.join(root, f) for f in files if f.endswith(".cs"))
+                             if os.path.isfile(path))
             for f in sorted(found):
                 if f not in seen:
                     seen.add(f)

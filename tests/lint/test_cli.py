@@ -240,3 +240,15 @@ def test_quick_skips_only_files_that_cannot_have_findings(capsys, tmp_path):
     if not os.access(work / "Locked.cs", os.R_OK):  # root reads anything
         code, out, _ = lint(capsys, "--quick", work / "Locked.cs")
         assert code == 2 and "cannot read" in out
+
+
+def test_a_fifo_named_cs_is_refused_not_read(capsys, tmp_path, wrong):
+    """Reading a FIFO blocks until a writer comes: named, it is an error line; in a tree, not source."""
+    fifo = tmp_path / "pipe.cs"
+    os.mkfifo(fifo)
+    code, out, err = lint(capsys, fifo)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [f"dlrsim lint: error: not a regular file: {fifo}"]
+    code, out, err = lint(capsys, tmp_path, "--json")
+    assert code == 1
+    assert {Path(f["file"]).name for f in json.loads(out)} == {wrong.name}
