@@ -1,0 +1,620 @@
+"""Reader for EventPipe ``.nettrace`` streams holding CoreCLR / .NET GC heap dumps.
+
+A heap dump on CoreCLR is a run of bulk events that the runtime emits during
+an induced full collection when ``Microsoft-Windows-DotNETRuntime`` is enabled
+with the heap-dump keywords (``dotnet-gcdump``'s 0x1980001, verbose level).
+This module decodes the stream format (microsoft/perfview
+``src/TraceEvent/EventPipe/EventPipeFormat.md``, version 4: .NET Core 3.x to
+.NET 8) and turns each dump into the same :class:`~callsite.heap.mlpd.RawHeapShot`
+the Mono reader produces, so :class:`~callsite.heap.snapshot.Snapshot` and every
+analysis read both alike:
+
+* the stream: ``Nettrace``, ``!FastSerialization.1``, then objects
+  (``BeginPrivateObject`` tag, a type object naming it, its payload,
+  ``EndObject``) until a ``NullReference`` tag: one ``Trace`` object (clock,
+  pointer size, pid), then ``MetadataBlock``/``EventBlock``/``StackBlock``/
+  ``SPBlock`` objects. Blocks hold event blobs, with compressed headers (flag
+  bits saying which fields follow, varints, deltas against the previous
+  event) when the block's flags have bit 0 set;
+* the events (ids from the runtime's manifest ``ClrEtwAll.man``):
+  ``GCStart`` (1) .. ``GCEnd`` (2) bracket one collection; within it
+  ``GCBulkType`` (15) names types, ``GCBulkNode`` (18) lists objects
+  (address, size, type id, number of references), ``GCBulkEdge`` (19) the
+  references of those objects in the same order, ``GCBulkRootEdge`` (16) the
+  roots (kind and flags: stack, finalizer queue, handle — pinned, weak,
+  strong), ``GCBulkRootConditionalWeakTableElementEdge`` (17) key -> value
+  links of ``ConditionalWeakTable`` entries and ``GCBulkRootStaticVar`` (38)
+  static fields (when the runtime reports them); ``GCSuspendEEBegin`` (9) and
+  ``GCRestartEEEnd`` (3) give the pause the dump cost.
+
+Bulk payloads are fixed-size records after a small header, so they are read
+with ``numpy.frombuffer`` straight out of the file (no per-object Python).
+
+A file may hold several streams back to back (what ``--heapshots`` writes
+for coreclr and net8: one stream per named point) and each stream any number
+of dumps; shots are numbered in file order. Root kinds become synthetic root
+regions (one per kind; a root's slot is ``kind << 56 | root id``) so the
+Mono-oriented :class:`Snapshot` classifies them unchanged. EventPipe dumps
+carry no generation per object (reported as 0) and no field offsets (a
+reference's "offset" is the runtime's field id, 0 today).
+
+Damaged or truncated input raises :class:`NettraceFormatError` with the byte
+offset; complete shots read before it are kept (``partial``), and
+``allow_partial=True`` returns them instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+import struct
+from typing import Callable
+
+import numpy as np
+
+from callsite.errors import DlrsimError
+from callsite.heap.mlpd import RawHeapShot, RootRegion
+
+MAGIC = b"Nettrace"
+SERIALIZER = b"!FastSerialization.1"
+TAG_NULL, TAG_BEGIN_PRIVATE, TAG_END = 1, 5, 6
+SUPPORTED_TRACE_VERSIONS = (4,)
+RUNTIME_PROVIDER = "Microsoft-Windows-DotNETRuntime"
+
+# event ids of Microsoft-Windows-DotNETRuntime (ClrEtwAll.man)
+EV_GC_START, EV_GC_END, EV_RESTART_EE_END, EV_HEAP_STATS = 1, 2, 3, 4
+EV_SUSPEND_EE_BEGIN = 9
+EV_BULK_TYPE, EV_BULK_ROOT_EDGE, EV_BULK_CWT_EDGE, EV_BULK_NODE, EV_BULK_EDGE = 15, 16, 17, 18, 19
+EV_BULK_STATIC_VAR = 38
+_WANTED = {EV_GC_START, EV_GC_END, EV_RESTART_EE_END, EV_HEAP_STATS, EV_SUSPEND_EE_BEGIN, EV_BULK_TYPE,
+           EV_BULK_ROOT_EDGE, EV_BULK_CWT_EDGE, EV_BULK_NODE, EV_BULK_EDGE, EV_BULK_STATIC_VAR}
+
+# record layouts after each bulk event's header (Index u32, Count u32, ClrInstanceID u16)
+BULK_HEADER = struct.Struct("<IIH")
+NODE = np.dtype([("addr", "<u8"), ("size", "<u8"), ("type", "<u8"), ("edges", "<u8")])
+EDGE = np.dtype([("target", "<u8"), ("field", "<u4")])
+ROOT = np.dtype([("obj", "<u8"), ("kind", "u1"), ("flags", "<u4"), ("id", "<u8")])
+CWT = np.dtype([("key", "<u8"), ("value", "<u8"), ("id", "<u8")])
+
+# GCRootKind and GCRootFlags (ClrEtwAll.man maps)
+ROOT_STACK, ROOT_FINALIZER, ROOT_HANDLE, ROOT_OLDER, ROOT_SIZEDREF, ROOT_OVERFLOW, ROOT_DEPENDENT, \
+    ROOT_NEW_FQ, ROOT_STEAL, ROOT_BGC = range(10)
+FLAG_PINNING, FLAG_WEAK, FLAG_INTERIOR, FLAG_REFCOUNTED = 1, 2, 4, 8
+
+#: synthetic root regions: (source code of :data:`callsite.heap.mlpd.ROOT_SOURCES`, description)
+ROOT_REGIONS: dict[str, tuple[int, str]] = {
+    "stack": (1, "stack"),
+    "finalizer-queue": (2, "finalizer queue"),
+    "static": (3, "static field"),
+    "handle-strong": (6, "normal (strong) handle"),
+    "handle-pinned": (6, "pinned handle"),
+    "handle-weak": (6, "weak handle"),
+    "handle-refcounted": (6, "ref-counted handle"),
+    "dependent-handle": (15, "dependent handle (ConditionalWeakTable)"),
+    "other": (0, "other"),
+}
+_REGION_CODE = {k: i + 1 for i, k in enumerate(ROOT_REGIONS)}
+REGION_SHIFT = 56
+_ID_MASK = np.uint64((1 << REGION_SHIFT) - 1)
+
+
+class NettraceFormatError(DlrsimError):
+    """A corrupt, truncated or unsupported nettrace stream (``offset``: byte offset in the file)."""
+
+    def __init__(self, path: str, offset: int, message: str, partial: "HeapDumpFile | None" = None) -> None:
+        self.path = path
+        self.offset = offset
+        self.reason = message
+        self.partial = partial
+        super().__init__(f"{path}: corrupt or truncated nettrace at byte offset {offset}: {message}")
+
+
+class _Corrupt(Exception):
+    def __init__(self, offset: int, message: str) -> None:
+        self.offset = offset
+        self.message = message
+
+
+@dataclasses.dataclass
+class NettraceHeader:
+    """What the ``Trace`` objects say: version, pid, pointer size; ``streams``: how many streams."""
+
+    data_version: int
+    pid: int
+    pointer_size: int
+    qpc_frequency: int
+    streams: int
+    args: str = "nettrace"
+
+
+@dataclasses.dataclass
+class EventPipeHeapShot(RawHeapShot):
+    """A heap dump from EventPipe: the Mono shot's arrays plus what the GC events say about it."""
+
+    gc_number: int = 0                 # the runtime's collection count (GCStart's Count)
+    pause_ns: int = 0                  # execution engine suspended .. restarted around the dump
+    gc_ns: int = 0                     # GCStart .. GCEnd
+    heap_stats: dict = dataclasses.field(default_factory=dict)  # GCHeapStats: generation sizes
+    static_owner: dict = dataclasses.field(default_factory=dict)  # root id -> owning type id
+
+
+@dataclasses.dataclass
+class HeapDumpFile:
+    """Everything read from a nettrace file; the same surface as :class:`~callsite.heap.mlpd.MlpdFile`."""
+
+    path: str
+    header: NettraceHeader
+    shots: list[EventPipeHeapShot]
+    class_names: dict[int, str]
+    vtable_class: dict[int, int]
+    gc_handles: list
+    bytes_read: int
+    error: NettraceFormatError | None = None
+    format: str = "nettrace"
+
+    def class_name_of(self, type_id: int) -> str:
+        name = self.class_names.get(type_id)
+        return name if name else f"<unknown type 0x{type_id:x}>"
+
+
+# --------------------------------------------------------------------------- stream layer
+@dataclasses.dataclass
+class _Event:
+    event_id: int
+    time: int        # QPC ticks
+    offset: int      # payload offset in the file
+    size: int
+
+
+class _StreamReader:
+    """Walks one nettrace stream (objects, blocks, event blobs) and keeps the runtime's GC events."""
+
+    def __init__(self, raw: bytes, start: int) -> None:
+        self.raw = raw
+        self.start = start
+        self.pos = start
+        self.metadata: dict[int, tuple[str, int]] = {}   # metadata id -> (provider, event id)
+        self.events: list[_Event] = []
+        self.trace: dict = {}
+
+    # -- primitives --------------------------------------------------------
+    def need(self, n: int, what: str) -> None:
+        if self.pos + n > len(self.raw):
+            raise _Corrupt(self.pos, f"stream ends inside {what}")
+
+    def i32(self, what: str) -> int:
+        self.need(4, what)
+        (v,) = struct.unpack_from("<i", self.raw, self.pos)
+        self.pos += 4
+        return v
+
+    def byte(self, what: str) -> int:
+        self.need(1, what)
+        v = self.raw[self.pos]
+        self.pos += 1
+        return v
+
+    def expect(self, tag: int, what: str) -> None:
+        at = self.pos
+        if self.byte(what) != tag:
+            raise _Corrupt(at, f"expected {what} (tag {tag}), found byte 0x{self.raw[at]:02x}")
+
+    # -- objects -----------------------------------------------------------
+    def run(self) -> int:
+        """Read the whole stream; returns the offset just after its final NullReference tag."""
+        raw = self.raw
+        self.need(len(MAGIC) + 4 + len(SERIALIZER), "the stream header")
+        if raw[self.pos:self.pos + len(MAGIC)] != MAGIC:
+            raise _Corrupt(self.pos, "not a nettrace stream (no 'Nettrace' magic)")
+        self.pos += len(MAGIC)
+        n = self.i32("the serializer name length")
+        if n != len(SERIALIZER) or raw[self.pos:self.pos + n] != SERIALIZER:
+            raise _Corrupt(self.pos - 4, "unknown serializer (expected !FastSerialization.1)")
+        self.pos += n
+        first = True
+        while True:
+            at = self.pos
+            tag = self.byte("an object tag")
+            if tag == TAG_NULL:
+                if first:
+                    raise _Corrupt(at, "stream has no Trace object")
+                return self.pos
+            if tag != TAG_BEGIN_PRIVATE:
+                raise _Corrupt(at, f"expected an object (tag 5) or the end of stream (tag 1), found 0x{tag:02x}")
+            name, version = self.type_object()
+            if first:
+                if name != "Trace":
+                    raise _Corrupt(at, f"first object is {name!r}, not Trace")
+                if version not in SUPPORTED_TRACE_VERSIONS:
+                    raise _Corrupt(at, f"unsupported nettrace version {version} (supported: 4, written by "
+                                       ".NET Core 3 to .NET 8)")
+                self.trace_object()
+                first = False
+            elif name in ("EventBlock", "MetadataBlock"):
+                self.event_block(name == "MetadataBlock")
+            elif name in ("StackBlock", "SPBlock"):
+                self.skip_block(name)
+            else:
+                raise _Corrupt(at, f"unknown object type {name!r}")
+            self.expect(TAG_END, "the end of an object")
+
+    def type_object(self) -> tuple[str, int]:
+        self.expect(TAG_BEGIN_PRIVATE, "a type object")
+        self.expect(TAG_NULL, "the type of a type (null)")
+        version = self.i32("a type version")
+        self.i32("a minimum reader version")
+        n = self.i32("a type name length")
+        if not 0 < n <= 64:
+            raise _Corrupt(self.pos - 4, f"implausible type name length {n}")
+        self.need(n, "a type name")
+        name = self.raw[self.pos:self.pos + n].decode("ascii", "replace")
+        self.pos += n
+        self.expect(TAG_END, "the end of a type object")
+        return name, version
+
+    def trace_object(self) -> None:
+        self.need(48, "the Trace object")
+        y, mo, _dow, d, h, mi, s, ms, qpc, freq, ptr, pid, _ncpu, _rate = struct.unpack_from(
+            "<8hqqiiii", self.raw, self.pos)
+        self.pos += 48
+        if freq <= 0:
+            raise _Corrupt(self.pos - 32, f"bad clock frequency {freq}")
+        try:
+            sync = datetime.datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=datetime.timezone.utc)
+            sync_ns = int(sync.timestamp()) * 10**9 + ms * 10**6
+        except (ValueError, OverflowError):
+            sync_ns = 0
+        self.trace = {"sync_qpc": qpc, "freq": freq, "pointer_size": ptr, "pid": pid, "sync_ns": sync_ns}
+
+    def block_bounds(self, what: str) -> tuple[int, int]:
+        size = self.i32(f"the {what} size")
+        self.pos += (-(self.pos - self.start)) % 4  # aligned to 4 bytes from the stream's start
+        if size < 0 or self.pos + size > len(self.raw):
+            raise _Corrupt(self.pos, f"{what} of {size} bytes runs past the end of the data")
+        return self.pos, self.pos + size
+
+    def skip_block(self, what: str) -> None:
+        _, end = self.block_bounds(what)
+        self.pos = end
+
+    def event_block(self, is_metadata: bool) -> None:
+        what = "MetadataBlock" if is_metadata else "EventBlock"
+        begin, end = self.block_bounds(what)
+        raw = self.raw
+        if end - begin < 4:
+            raise _Corrupt(begin, f"{what} too small for its header")
+        hsize, flags = struct.unpack_from("<hh", raw, begin)
+        if hsize < 20 or begin + hsize > end:
+            raise _Corrupt(begin, f"bad {what} header size {hsize}")
+        p = begin + hsize
+        compressed = flags & 1
+        meta_id = seq = proc = stack = payload_size = 0
+        capture_tid = tid = ts = 0
+        wanted = self.metadata
+        events = self.events
+        while p < end:
+            ev_at = p
+            if compressed:
+                fl = raw[p]
+                p += 1
+                if fl & 1:
+                    meta_id, p = _varint(raw, p, end)
+                if fl & 2:
+                    d_seq, p = _varint(raw, p, end)
+                    seq += d_seq
+                    capture_tid, p = _varint(raw, p, end)
+                    proc, p = _varint(raw, p, end)
+                if meta_id:
+                    seq += 1
+                if fl & 4:
+                    tid, p = _varint(raw, p, end)
+                if fl & 8:
+                    stack, p = _varint(raw, p, end)
+                d_ts, p = _varint(raw, p, end)
+                ts += d_ts
+                if fl & 16:
+                    p += 16
+                if fl & 32:
+                    p += 16
+                if fl & 128:
+                    payload_size, p = _varint(raw, p, end)
+                mid = meta_id & 0x7FFFFFFF
+                size = payload_size
+            else:
+                if p + 80 > end:
+                    raise _Corrupt(p, f"{what} ends inside an event header")
+                mid = struct.unpack_from("<i", raw, p + 4)[0] & 0x7FFFFFFF
+                ts = struct.unpack_from("<q", raw, p + 36)[0]
+                size = struct.unpack_from("<i", raw, p + 76)[0]
+                p += 80
+            if size < 0 or p > end or p + size > end:
+                raise _Corrupt(ev_at, f"event of {size} bytes runs past the end of its {what}")
+            if is_metadata:
+                self.metadata_record(p, size)
+            else:
+                kind = wanted.get(mid)
+                if kind is not None:
+                    events.append(_Event(kind, ts, p, size))
+            p += size
+            if not compressed:
+                p += (-(p - self.start)) % 4
+        self.pos = end
+
+    def metadata_record(self, p: int, size: int) -> None:
+        raw = self.raw
+        end = p + size
+        if size < 8:
+            raise _Corrupt(p, "metadata record too small")
+        (mid,) = struct.unpack_from("<i", raw, p)
+        provider, q = _utf16z(raw, p + 4, end)
+        if q + 4 > end:
+            raise _Corrupt(q, "metadata record ends before its event id")
+        (event_id,) = struct.unpack_from("<i", raw, q)
+        if provider == RUNTIME_PROVIDER and event_id in _WANTED:
+            self.metadata[mid] = event_id
+
+
+def _varint(raw: bytes, p: int, end: int) -> tuple[int, int]:
+    v = shift = 0
+    while True:
+        if p >= end:
+            raise _Corrupt(p, "event header ends inside a varint")
+        b = raw[p]
+        p += 1
+        v |= (b & 0x7F) << shift
+        if b < 0x80:
+            return v, p
+        shift += 7
+        if shift > 63:
+            raise _Corrupt(p, "varint longer than 10 bytes in an event header")
+
+
+def _utf16z(raw: bytes, p: int, end: int) -> tuple[str, int]:
+    """A NUL-terminated UTF-16 string at ``p`` (2-byte aligned search for the terminator)."""
+    q = p
+    while True:
+        q = raw.find(b"\0\0", q, end + 1)
+        if q < 0 or q + 2 > end:
+            raise _Corrupt(p, "unterminated UTF-16 string")
+        if (q - p) % 2 == 0:
+            return raw[p:q].decode("utf-16-le", "replace"), q + 2
+        q += 1
+
+
+# --------------------------------------------------------------------------- heap dumps
+def _bulk(raw: bytes, ev: _Event, dtype: np.dtype, what: str) -> tuple[int, np.ndarray]:
+    """(Index, records) of a fixed-record bulk event, checking that the count fits the payload."""
+    if ev.size < BULK_HEADER.size:
+        raise _Corrupt(ev.offset, f"{what} event too small")
+    index, count, _ = BULK_HEADER.unpack_from(raw, ev.offset)
+    if BULK_HEADER.size + count * dtype.itemsize > ev.size:
+        raise _Corrupt(ev.offset, f"{what} event announces {count} records but holds {ev.size} bytes")
+    return index, np.frombuffer(raw, dtype, count, ev.offset + BULK_HEADER.size)
+
+
+def _types(raw: bytes, ev: _Event, names: dict[int, str]) -> None:
+    end = ev.offset + ev.size
+    if ev.size < 6:
+        raise _Corrupt(ev.offset, "GCBulkType event too small")
+    (count,) = struct.unpack_from("<I", raw, ev.offset)
+    p = ev.offset + 6
+    for _ in range(count):
+        if p + 25 > end:
+            raise _Corrupt(p, "GCBulkType event ends inside a type record")
+        (type_id,) = struct.unpack_from("<Q", raw, p)
+        name, p = _utf16z(raw, p + 25, end)
+        if p + 4 > end:
+            raise _Corrupt(p, "GCBulkType event ends before a type's parameter count")
+        (npar,) = struct.unpack_from("<I", raw, p)
+        p += 4 + 8 * npar
+        if p > end:
+            raise _Corrupt(end, "GCBulkType event ends inside a type's parameters")
+        names[type_id] = name
+
+
+def _static_vars(raw: bytes, ev: _Event) -> list[tuple[int, int, int, str]]:
+    """(root id, object, type id, field name) of each static field in a GCBulkRootStaticVar event."""
+    end = ev.offset + ev.size
+    if ev.size < 14:
+        raise _Corrupt(ev.offset, "GCBulkRootStaticVar event too small")
+    (count,) = struct.unpack_from("<I", raw, ev.offset)
+    p = ev.offset + 14
+    out = []
+    for _ in range(count):
+        if p + 28 > end:
+            raise _Corrupt(p, "GCBulkRootStaticVar event ends inside a record")
+        rid, obj, tid, _flags = struct.unpack_from("<QQQI", raw, p)
+        name, p = _utf16z(raw, p + 28, end)
+        out.append((rid, obj, tid, name))
+    return out
+
+
+def _ordered(raw: bytes, evs: list[_Event], dtype: np.dtype, what: str) -> np.ndarray:
+    parts = sorted((_bulk(raw, e, dtype, what) for e in evs), key=lambda x: x[0])
+    return np.concatenate([a for _, a in parts]) if parts else np.zeros(0, dtype)
+
+
+def _root_region_of(kind: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Synthetic region code per root (see :data:`ROOT_REGIONS`)."""
+    code = np.full(len(kind), _REGION_CODE["other"], np.uint64)
+    code[kind == ROOT_STACK] = _REGION_CODE["stack"]
+    code[(kind == ROOT_FINALIZER) | (kind == ROOT_NEW_FQ)] = _REGION_CODE["finalizer-queue"]
+    handle = (kind == ROOT_HANDLE) | (kind == ROOT_SIZEDREF)
+    code[handle] = _REGION_CODE["handle-strong"]
+    code[handle & ((flags & FLAG_REFCOUNTED) != 0)] = _REGION_CODE["handle-refcounted"]
+    code[handle & ((flags & FLAG_WEAK) != 0)] = _REGION_CODE["handle-weak"]
+    code[handle & ((flags & FLAG_PINNING) != 0)] = _REGION_CODE["handle-pinned"]
+    code[kind == ROOT_DEPENDENT] = _REGION_CODE["dependent-handle"]
+    return code
+
+
+def _regions(statics: list[tuple[int, int, int, str]]) -> list[RootRegion]:
+    out = [RootRegion(code << REGION_SHIFT, 1 << REGION_SHIFT, ROOT_REGIONS[k][0], 0, ROOT_REGIONS[k][1])
+           for k, code in _REGION_CODE.items() if k != "static"]
+    base = _REGION_CODE["static"] << REGION_SHIFT
+    seen = set()
+    for rid, _obj, _tid, name in statics:  # one region per static field, so each root says its field
+        slot = base | (rid & int(_ID_MASK))
+        if slot not in seen:
+            seen.add(slot)
+            out.append(RootRegion(slot, 1, ROOT_REGIONS["static"][0], 0, f"static field {name}"))
+    return out
+
+
+class _Dump:
+    """The events of one collection (GCStart .. GCEnd) of one stream."""
+
+    def __init__(self, start: _Event) -> None:
+        self.start = start
+        self.end: _Event | None = None
+        self.events: dict[int, list[_Event]] = {}
+
+    def add(self, ev: _Event) -> None:
+        self.events.setdefault(ev.event_id, []).append(ev)
+
+
+def _dumps(events: list[_Event]) -> list[_Dump]:
+    """Group a stream's events by collection, by time (threads' buffers interleave in the file)."""
+    gcs: list[_Dump] = []
+    for ev in sorted((e for e in events if e.event_id == EV_GC_START), key=lambda e: e.time):
+        gcs.append(_Dump(ev))
+    ends = sorted((e for e in events if e.event_id == EV_GC_END), key=lambda e: e.time)
+    starts = np.array([g.start.time for g in gcs], dtype=np.int64)
+    for ev in ends:
+        i = int(np.searchsorted(starts, ev.time, side="right")) - 1
+        if i >= 0 and gcs[i].end is None:
+            gcs[i].end = ev
+    for ev in events:
+        if ev.event_id in (EV_GC_START, EV_GC_END, EV_BULK_TYPE):
+            continue
+        if ev.event_id == EV_SUSPEND_EE_BEGIN:  # comes just before its GCStart
+            i = int(np.searchsorted(starts, ev.time, side="left"))
+        else:
+            i = int(np.searchsorted(starts, ev.time, side="right")) - 1
+        if 0 <= i < len(gcs):
+            gcs[i].add(ev)
+    return gcs
+
+
+def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int]) -> EventPipeHeapShot:
+    ev = dump.events
+    nodes = _ordered(raw, ev.get(EV_BULK_NODE, []), NODE, "GCBulkNode")
+    edges = _ordered(raw, ev.get(EV_BULK_EDGE, []), EDGE, "GCBulkEdge")
+    roots = _ordered(raw, ev.get(EV_BULK_ROOT_EDGE, []), ROOT, "GCBulkRootEdge")
+    cwt = _ordered(raw, ev.get(EV_BULK_CWT_EDGE, []), CWT, "GCBulkRootConditionalWeakTableElementEdge")
+    counts = nodes["edges"].astype(np.int64)
+    if int(counts.sum()) != len(edges):
+        at = ev[EV_BULK_EDGE][-1].offset if ev.get(EV_BULK_EDGE) else dump.start.offset
+        raise _Corrupt(at, f"objects announce {int(counts.sum())} references but the dump holds {len(edges)} "
+                           "(events were lost: a larger buffer or a slower heap helps)")
+    n = len(nodes)
+    ref_src = np.repeat(np.arange(n, dtype=np.int64), counts)
+    ref_dst = edges["target"].astype(np.uint64)
+    ref_off = edges["field"].astype(np.uint64)
+    if len(cwt):  # a ConditionalWeakTable entry: its key keeps its value alive
+        order = np.argsort(nodes["addr"], kind="stable")
+        pos = np.searchsorted(nodes["addr"], cwt["key"], sorter=order)
+        ok = pos < n
+        ok[ok] = nodes["addr"][order[pos[ok]]] == cwt["key"][ok]
+        ref_src = np.concatenate([ref_src, order[pos[ok]]])
+        ref_dst = np.concatenate([ref_dst, cwt["value"][ok]])
+        ref_off = np.concatenate([ref_off, np.zeros(int(ok.sum()), np.uint64)])
+    statics = [s for e in ev.get(EV_BULK_STATIC_VAR, []) for s in _static_vars(raw, e)]
+    code = _root_region_of(roots["kind"], roots["flags"])
+    slots = (code << np.uint64(REGION_SHIFT)) | (roots["id"] & _ID_MASK)
+    objs = roots["obj"]
+    if statics:
+        st = np.array([(r, o) for r, o, _, _ in statics], dtype=np.uint64).reshape(-1, 2)
+        slots = np.concatenate([slots, (np.uint64(_REGION_CODE["static"]) << np.uint64(REGION_SHIFT))
+                                | (st[:, 0] & _ID_MASK)])
+        objs = np.concatenate([objs, st[:, 1]])
+    keep = objs != 0
+    start_t = dump.start.time
+    end_t = dump.end.time if dump.end else start_t
+    suspend = min((e.time for e in ev.get(EV_SUSPEND_EE_BEGIN, [])), default=start_t)
+    restart = max((e.time for e in ev.get(EV_RESTART_EE_END, [])), default=end_t)
+    gc_number = struct.unpack_from("<I", raw, dump.start.offset)[0] if dump.start.size >= 4 else 0
+    stats = {}
+    hs = ev.get(EV_HEAP_STATS)
+    if hs and hs[0].size >= 72:
+        v = struct.unpack_from("<9Q", raw, hs[0].offset)
+        stats = {"gen0_bytes": v[0], "gen1_bytes": v[2], "gen2_bytes": v[4], "loh_bytes": v[6]}
+        if hs[0].size >= 72 + 8 + 12 + 2 + 16:  # V2: the pinned object heap
+            stats["poh_bytes"] = struct.unpack_from("<Q", raw, hs[0].offset + 94)[0]
+    return EventPipeHeapShot(
+        index=index, time_ns=to_ns(start_t), file_offset=dump.start.offset,
+        obj_addr=nodes["addr"].astype(np.uint64), obj_vtable=nodes["type"].astype(np.uint64),
+        obj_size=nodes["size"].astype(np.uint64), obj_gen=np.zeros(n, np.uint8),
+        ref_src=ref_src, ref_dst=ref_dst, ref_offset=ref_off,
+        root_slot=slots[keep], root_obj=objs[keep].astype(np.uint64), regions=_regions(statics),
+        end_offset=(dump.end.offset if dump.end else dump.start.offset),
+        gc_number=gc_number, pause_ns=to_ns(restart) - to_ns(suspend), gc_ns=to_ns(end_t) - to_ns(start_t),
+        heap_stats=stats)
+
+
+def _stream_shots(raw: bytes, sr: _StreamReader, first_index: int, names: dict[int, str]) -> list[EventPipeHeapShot]:
+    tr = sr.trace
+    freq, qpc, sync = tr["freq"], tr["sync_qpc"], tr["sync_ns"]
+
+    def to_ns(t: int) -> int:
+        return sync + (t - qpc) * 10**9 // freq
+
+    for e in sr.events:
+        if e.event_id == EV_BULK_TYPE:
+            _types(raw, e, names)
+    shots = []
+    for dump in _dumps(sr.events):
+        if EV_BULK_NODE not in dump.events:
+            continue  # an ordinary collection during the session
+        if dump.end is None:
+            raise _Corrupt(dump.start.offset, "a heap dump's collection has no GCEnd (stream cut short)")
+        shots.append(_shot(raw, dump, first_index + len(shots), to_ns))
+    return shots
+
+
+def parse_nettrace(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = False,
+                   progress: Callable[[int], None] | None = None) -> HeapDumpFile:
+    """Read every heap dump from one or more nettrace streams stored back to back in ``raw``."""
+    pos = 0
+    shots: list[EventPipeHeapShot] = []
+    names: dict[int, str] = {}
+    header = NettraceHeader(4, 0, 8, 0, 0)
+    done = 0
+    try:
+        while pos < len(raw):
+            if not raw[pos:pos + 8].strip(b"\0"):  # alignment between streams
+                pos = (pos + 8) & ~7
+                continue
+            sr = _StreamReader(raw, pos)
+            end = sr.run()
+            if header.streams == 0:
+                header = NettraceHeader(4, sr.trace["pid"], sr.trace["pointer_size"], sr.trace["freq"], 0)
+            if sr.trace["pointer_size"] != 8:
+                raise _Corrupt(pos, f"unsupported pointer size {sr.trace['pointer_size']}")
+            shots.extend(_stream_shots(raw, sr, len(shots), names))
+            header.streams += 1
+            if progress is not None:
+                progress(end - done)
+            done = pos = end
+    except _Corrupt as exc:
+        err = NettraceFormatError(path, exc.offset, exc.message)
+        err.partial = HeapDumpFile(path, header, shots, names, {}, [], done, err)
+        if allow_partial:
+            return err.partial
+        raise err from None
+    if header.streams == 0:
+        raise NettraceFormatError(path, 0, "no nettrace stream in file")
+    return HeapDumpFile(path, header, shots, names, {}, [], len(raw))
+
+
+def read_nettrace(path: str | os.PathLike, *, allow_partial: bool = False,
+                  progress: Callable[[int], None] | None = None) -> HeapDumpFile:
+    """Read the heap dumps of a ``.nettrace`` file (see the module docs)."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise DlrsimError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return parse_nettrace(raw, path=path, allow_partial=allow_partial, progress=progress)
