@@ -251,6 +251,8 @@ def record_fields(types=None, *, session_: "HeapshotSession | None" = None) -> d
     from System import Type  # type: ignore[import-not-found]
 
     sess = session_ or _session
+    if sess is not None and not isinstance(sess, HeapshotSession):
+        return sess.record_fields(types)
     lib = _field_api(sess.libmono if sess else DEFAULT_LIBMONO)
     out: dict[str, dict[str, str]] = {}
     for t in (types if types is not None else DLR_TYPES):
@@ -324,9 +326,16 @@ def shot(name: str) -> int | None:
     return _session.take(name)
 
 
-def session() -> HeapshotSession | None:
-    """The profiler session of this process, if :func:`load_log_profiler` ran."""
+def session():
+    """The heap shot session of this process: Mono's profiler (:func:`load_log_profiler`) or the
+    EventPipe one of :mod:`binders.dotnet_heapshot` (:func:`install`), or None."""
     return _session
+
+
+def install(session_) -> None:
+    """Use ``session_`` (anything with ``take(name)`` and ``record_fields(types)``) for :func:`shot`."""
+    global _session
+    _session = session_
 
 
 def take_heapshot(name: str, *, timeout: float = 30.0) -> int:

@@ -45,7 +45,8 @@ def main(argv: list[str]) -> int:
     before_init = None
     hook = os.environ.get("DLRSIM_BEFORE_INIT")  # "module:function", e.g. a profiler loader
     if not hook and os.environ.get("DLRSIM_HEAPSHOT"):
-        hook = "binders.heapshot:env_hook"
+        # the runtime says how it takes heap shots; EventPipe (CoreCLR, .NET 5+) unless it says otherwise
+        hook = getattr(module, "HEAPSHOT_HOOK", "binders.dotnet_heapshot:env_hook")
     if hook:
         import importlib
 

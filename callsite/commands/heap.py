@@ -29,14 +29,14 @@ def _read(path: str, *, quiet: bool = False):
     """
     from tqdm import tqdm
 
-    from callsite.heap.mlpd import read_mlpd
+    from callsite.heap.formats import read_heap_file
 
     if not os.path.exists(path):
         raise DlrsimError(f"{path}: no such file")
     size = os.path.getsize(path)
     with tqdm(total=size, desc=f"reading {os.path.basename(path)}", file=sys.stderr, delay=1.0,
               disable=quiet, unit="B", unit_scale=True, leave=False) as bar:
-        f = read_mlpd(path, progress=bar.update, allow_partial=_PARTIAL["on"])
+        f = read_heap_file(path, progress=bar.update, allow_partial=_PARTIAL["on"])
     if f.error is not None:
         sys.stderr.write(f"dlrsim heap: warning: {f.error}; using the {len(f.shots)} complete heap shots before it\n")
     return f

@@ -19,9 +19,10 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill a run that takes longer than this (default 900)")
     p.add_argument("--out", metavar="FILE.jsonl", help="stream events here (default: out/runs/...)")
     p.add_argument("--levels", action="store_true", help="include the per-call levels in --json output")
-    p.add_argument("--heapshots", metavar="FILE.mlpd",
-                   help="mono only: load the Mono log profiler and take heap shots named WORKLOAD:before, "
-                        ":during, :after and :reset (read them with `dlrsim heap`)")
+    p.add_argument("--heapshots", metavar="FILE",
+                   help="take heap shots named WORKLOAD:before, :during, :after and :reset into FILE (read them "
+                        "with `dlrsim heap`): a .mlpd from Mono's log profiler, or on coreclr/net8 a .nettrace "
+                        "from EventPipe heap dumps")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -46,8 +47,6 @@ def run(args) -> int:
            "levels": True}
     env = None
     if args.heapshots:
-        if args.runtime != "mono":
-            raise DlrsimError("--heapshots needs --runtime mono (the Mono log profiler)")
         from pathlib import Path
         target = Path(args.heapshots).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -410,7 +410,42 @@ def _types(raw: bytes, ev: _Event, names: dict[int, str]) -> None:
         p += 4 + 8 * npar
         if p > end:
             raise _Corrupt(end, "GCBulkType event ends inside a type's parameters")
-        names[type_id] = name
+        names[type_id] = mono_style_name(name)
+
+
+def mono_style_name(name: str) -> str:
+    """``Dictionary`2[System.String,System.Object]`` -> ``Dictionary<System.String,System.Object>``.
+
+    The runtime writes generic instantiations with the arity and square
+    brackets; Mono's profiler (and C#) use angle brackets. One spelling for
+    both runtimes keeps ``Snapshot.find("Func<")`` and the diffs of shots
+    from either runtime comparable. Array brackets (``[]``, ``[,]``) stay.
+    """
+    if "[" not in name:
+        return name
+    out: list[str] = []
+    stack: list[bool] = []  # True: a generic argument list
+    i, n = 0, len(name)
+    while i < n:
+        c = name[i]
+        if c == "`":
+            j = i + 1
+            while j < n and name[j].isdigit():
+                j += 1
+            if j < n and name[j] == "[" and j > i + 1:
+                i = j
+                continue
+            out.append(c)
+        elif c == "[":
+            generic = i + 1 < n and name[i + 1] not in "],*"
+            stack.append(generic)
+            out.append("<" if generic else "[")
+        elif c == "]":
+            out.append(">" if (stack.pop() if stack else False) else "]")
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _static_vars(raw: bytes, ev: _Event) -> list[tuple[int, int, int, str]]:
@@ -583,8 +618,9 @@ def parse_nettrace(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = F
     done = 0
     try:
         while pos < len(raw):
-            if not raw[pos:pos + 8].strip(b"\0"):  # alignment between streams
-                pos = (pos + 8) & ~7
+            pad = (-pos) % 8
+            if pad and not raw[pos:pos + pad].strip(b"\0"):  # alignment between streams
+                pos += pad
                 continue
             sr = _StreamReader(raw, pos)
             end = sr.run()
