@@ -341,5 +341,6 @@ def install(session_) -> None:
 def take_heapshot(name: str, *, timeout: float = 30.0) -> int:
     """Take a heap shot at point ``name`` in this process (see :meth:`HeapshotSession.take`)."""
     if _session is None:
-        raise HeapshotError("no log profiler loaded: call load_log_profiler() before starting Mono")
+        raise HeapshotError("no heap shot session: call load_log_profiler() before starting Mono, or "
+                            "binders.dotnet_heapshot.start() on CoreCLR/.NET")
     return _session.take(name, timeout=timeout)
