@@ -96,6 +96,7 @@ ROOT_REGIONS: dict[str, tuple[int, str]] = {
 }
 _REGION_CODE = {k: i + 1 for i, k in enumerate(ROOT_REGIONS)}
 REGION_SHIFT = 56
+_MASK64 = (1 << 64) - 1
 _ID_MASK = np.uint64((1 << REGION_SHIFT) - 1)
 
 
@@ -312,7 +313,9 @@ class _StreamReader:
                 if fl & 8:
                     stack, p = _varint(raw, p, end)
                 d_ts, p = _varint(raw, p, end)
-                ts += d_ts
+                ts = (ts + d_ts) & _MASK64  # a delta to an earlier event wraps around
+                if ts >= 1 << 63:
+                    ts -= 1 << 64
                 if fl & 16:
                     p += 16
                 if fl & 32:
