@@ -542,7 +542,7 @@ def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int]) -> E
     roots = _ordered(raw, ev.get(EV_BULK_ROOT_EDGE, []), ROOT, "GCBulkRootEdge")
     cwt = _ordered(raw, ev.get(EV_BULK_CWT_EDGE, []), CWT, "GCBulkRootConditionalWeakTableElementEdge")
     counts = nodes["edges"].astype(np.int64)
-    if int(counts.sum()) != len(edges):
+    if (counts < 0).any() or (counts > len(edges)).any() or int(counts.sum()) != len(edges):
         at = ev[EV_BULK_EDGE][-1].offset if ev.get(EV_BULK_EDGE) else dump.start.offset
         raise _Corrupt(at, f"objects announce {int(counts.sum())} references but the dump holds {len(edges)} "
                            "(events were lost: a larger buffer or a slower heap helps)")
