@@ -130,14 +130,14 @@ def _check_ok(cset: int, cid: int, payload: bytes, what: str) -> None:
 
 
 def start_session(pid: int, providers: list[Provider], *, buffer_mb: int = DEFAULT_BUFFER_MB,
-                  timeout: float = 30.0) -> tuple[socket.socket, int]:
+                  timeout: float = 30.0, rundown: bool = False) -> tuple[socket.socket, int]:
     """Start an EventPipe streaming session; returns the socket carrying the stream and the session id.
 
-    ``CollectTracing2`` without rundown first (.NET 5+: no method rundown at
-    the end, so a smaller stream); ``CollectTracing`` when the runtime does
-    not know it (.NET Core 3.x answers with an error).
+    ``CollectTracing2`` first, by default without rundown (no method and
+    module rundown at the end, so a smaller stream); ``CollectTracing`` when
+    the runtime does not know it (it answers with an error).
     """
-    for cid, payload in ((COLLECT_TRACING2, collect_payload(providers, buffer_mb=buffer_mb, rundown=False)),
+    for cid, payload in ((COLLECT_TRACING2, collect_payload(providers, buffer_mb=buffer_mb, rundown=rundown)),
                          (COLLECT_TRACING, collect_payload(providers, buffer_mb=buffer_mb))):
         s = _connect(pid, timeout)
         try:
@@ -207,28 +207,41 @@ def heap_dump_providers() -> list[Provider]:
 
 
 def dump_heap(pid: int, *, wait: Callable[[], bool] | None = None, timeout: float = 120.0,
-              settle: float = 0.0) -> bytes:
+              extra_providers: list[Provider] | None = None, rundown: bool = False) -> bytes:
     """Run one heap-dump session against process ``pid`` and return its nettrace stream.
 
-    ``wait``: called repeatedly after the session started until it returns
-    true, i.e. the dump's induced collection is over (in-process callers
-    compare ``GC.CollectionCount(2)`` before and after); without it the
-    session is stopped as soon as the runtime has accepted it, which is
-    enough when the runtime collects synchronously while enabling the
-    provider (it does: the enabling callback runs the collection before the
-    reply is sent). ``settle``: extra seconds before stopping.
+    The runtime answers ``CollectTracing`` at once and runs the dump's
+    collection shortly after, on another thread, so the session must stay
+    open until that collection is over. ``wait`` is called repeatedly until
+    it says so (in-process callers compare ``GC.CollectionCount(2)`` before
+    and after: a thread cannot re-enter managed code while the runtime is
+    suspended for the dump). Without ``wait`` (another process) the stream
+    received so far is read until it holds a finished dump
+    (:func:`callsite.heap.nettrace.dump_complete`).
     """
-    sock, session_id = start_session(pid, heap_dump_providers(), timeout=timeout)
+    sock, session_id = start_session(pid, heap_dump_providers() + list(extra_providers or ()), timeout=timeout,
+                                     rundown=rundown)
     reader = StreamReader(sock)
+    poll = 0.002 if wait is not None else 0.05
+    if wait is None:
+        from callsite.heap.nettrace import dump_complete
+
+        seen = [0]
+
+        def wait() -> bool:
+            if reader.received == seen[0]:
+                return False
+            seen[0] = reader.received
+            return dump_complete(b"".join(list(reader.chunks)))
     try:
-        if wait is not None:
-            deadline = time.monotonic() + timeout
-            while not wait():
-                if time.monotonic() > deadline:
-                    raise DiagnosticsError(f"the heap dump's collection did not happen within {timeout:.0f} s")
-                time.sleep(0.002)
-        if settle:
-            time.sleep(settle)
+        deadline = time.monotonic() + timeout
+        while not wait():
+            if time.monotonic() > deadline or not reader.thread.is_alive():
+                raise DiagnosticsError(f"the heap dump's collection did not finish within {timeout:.0f} s")
+            time.sleep(poll)
     finally:
-        stop_session(pid, session_id, timeout=timeout)
+        try:
+            stop_session(pid, session_id, timeout=timeout)
+        except (OSError, DiagnosticsError):
+            pass  # the process may be gone; what was streamed is still read below
     return reader.join(timeout)

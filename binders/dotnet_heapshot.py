@@ -31,11 +31,19 @@ ENV_OUTPUT = heapshot.ENV_OUTPUT
 class EventPipeHeapshots:
     """Heap shots of this process into one nettrace file, with point names in the sidecar."""
 
-    def __init__(self, output_path: str | os.PathLike) -> None:
+    def __init__(self, output_path: str | os.PathLike, *, append: bool = False) -> None:
         self.output_path = os.path.abspath(os.fspath(output_path))
         self.points: list[dict] = []
         self.fields: dict[str, dict[str, str]] = {}
+        self.shots_before = 0
         os.makedirs(os.path.dirname(self.output_path), exist_ok=True)
+        if append and os.path.exists(self.output_path):
+            from callsite.heap.nettrace import read_nettrace
+            from callsite.heap.snapshot import read_sidecar
+
+            self.points = list(read_sidecar(self.output_path).get("points", []))
+            self.shots_before = len(read_nettrace(self.output_path).shots) - len(self.points)
+            return
         for stale in (self.output_path, self.output_path + SIDECAR_SUFFIX):
             if os.path.exists(stale):
                 os.remove(stale)
@@ -54,16 +62,21 @@ class EventPipeHeapshots:
                                        timeout=timeout)
         seconds = time.perf_counter() - t0
         total = int(GC.GetTotalMemory(False))
-        with open(self.output_path, "ab") as fh:
-            pad = (-fh.tell()) % 8
-            fh.write(b"\0" * pad)
-            fh.write(stream)
-        index = len(self.points)
-        self.points.append({"name": name, "shot": index, "time": time.time(), "pause_s": round(seconds, 6),
-                            "stream_bytes": len(stream), "total_memory": total,
-                            "major_collections": int(GC.CollectionCount(maxgen))})
+        return self._append(stream, {"name": name, "pause_s": round(seconds, 6), "total_memory": total,
+                                     "major_collections": int(GC.CollectionCount(maxgen))})
+
+    def _append(self, stream: bytes, point: dict) -> int:
+        append_stream(self.output_path, stream)
+        index = self.shots_before + len(self.points)  # one dump per stream
+        self.points.append(dict(point, shot=index, time=time.time(), stream_bytes=len(stream)))
         self.write_sidecar()
         return index
+
+    def take_from(self, pid: int, name: str, *, timeout: float = 120.0) -> int:
+        """Dump another running .NET process's heap as point ``name``."""
+        t0 = time.perf_counter()
+        stream = diagnostics.dump_heap(pid, timeout=timeout)
+        return self._append(stream, {"name": name, "pid": pid, "pause_s": round(time.perf_counter() - t0, 6)})
 
     def record_fields(self, types=None) -> dict:
         """EventPipe references carry no field offsets, so there is no field map to record."""
@@ -77,6 +90,16 @@ class EventPipeHeapshots:
                        "keywords": hex(diagnostics.HEAP_DUMP_KEYWORDS), "points": self.points,
                        "fields": self.fields}, fh, indent=2)
         os.replace(tmp, path)
+
+
+def append_stream(path: str, stream: bytes) -> int:
+    """Append one nettrace stream to ``path`` at the next multiple of 8 bytes; returns its offset."""
+    with open(path, "ab") as fh:
+        pad = (-fh.tell()) % 8
+        fh.write(b"\0" * pad)
+        offset = fh.tell()
+        fh.write(stream)
+    return offset
 
 
 def start(output_path: str | os.PathLike) -> EventPipeHeapshots:

@@ -197,9 +197,32 @@ def cmd_treemap(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dump(args: argparse.Namespace) -> int:
+    from binders.diagnostics import DiagnosticsError, socket_path
+    from binders.dotnet_heapshot import EventPipeHeapshots
+
+    try:
+        socket_path(args.pid)  # fails before any file is touched
+        session = EventPipeHeapshots(args.output, append=args.append)
+        name = args.point or f"pid{args.pid}-{len(session.points)}"
+        index = session.take_from(args.pid, name, timeout=args.timeout)
+    except (DiagnosticsError, OSError) as exc:
+        raise DlrsimError(f"heap dump of process {args.pid}: {exc}") from None
+    point = session.points[-1]
+    if args.json:
+        print_json({"file": args.output, "shot": index, "point": name, "pid": args.pid,
+                    "stream_bytes": point["stream_bytes"], "seconds": point["pause_s"]})
+    else:
+        print(f"wrote heap shot {index} ({name}) of process {args.pid} to {args.output} "
+              f"({point['stream_bytes']:,} bytes, {point['pause_s']:.2f} s)")
+    return 0
+
+
 def register(subparsers) -> None:
-    p = subparsers.add_parser("heap", help="analyse Mono heap shots (.mlpd): summary, diff, dominators, paths",
-                              description="Read Mono heap shots (.mlpd) and show what holds memory.")
+    p = subparsers.add_parser("heap", help="analyse heap shots (Mono .mlpd, CoreCLR/.NET .nettrace): summary, diff, "
+                                           "dominators, paths",
+                              description="Read heap shots (Mono .mlpd; EventPipe .nettrace from CoreCLR 3.1+ and "
+                                          ".NET 5-8) and show what holds memory.")
     sub = p.add_subparsers(dest="heap_command", metavar="SUBCOMMAND", parser_class=type(p))
     sub.required = True
 
@@ -252,6 +275,15 @@ def register(subparsers) -> None:
     sp.add_argument("--group", action="store_true",
                     help="group the paths of all matching objects by shape and count them")
     sp.set_defaults(func=cmd_paths)
+
+    sp = sub.add_parser("dump", help="dump the GC heap of a running .NET Core 3+ / .NET 5-8 process (EventPipe)")
+    sp.add_argument("pid", type=positive, metavar="PID")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE.nettrace", help="where to write the shot")
+    sp.add_argument("--append", action="store_true", help="add the shot to FILE instead of replacing it")
+    sp.add_argument("--point", metavar="NAME", help="name the shot (FILE@NAME); default pidPID-N")
+    sp.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=cmd_dump)
 
     sp = sub.add_parser("treemap", help="write an HTML treemap of the dominator tree")
     snap_args(sp)

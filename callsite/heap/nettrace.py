@@ -611,6 +611,17 @@ def _stream_shots(raw: bytes, sr: _StreamReader, first_index: int, names: dict[i
     return shots
 
 
+def dump_complete(raw: bytes) -> bool:
+    """Whether the first ``len(raw)`` bytes of a stream being received already hold a finished heap dump
+    (a collection with bulk node events and its GCEnd); used to know when a session may stop."""
+    sr = _StreamReader(raw, 0)
+    try:
+        sr.run()
+    except _Corrupt:
+        pass  # the stream is still arriving
+    return any(EV_BULK_NODE in d.events and d.end is not None for d in _dumps(sr.events))
+
+
 def parse_nettrace(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = False,
                    progress: Callable[[int], None] | None = None) -> HeapDumpFile:
     """Read every heap dump from one or more nettrace streams stored back to back in ``raw``."""

@@ -171,3 +171,31 @@ def test_replay_heapshots_match_reflection(runtime, tmp_path):
     assert len(closures) == len(rules)  # each compiled rule runs on its own Closure
     grew = {d.key: d for d in after.compare_to(before)}
     assert grew["System.Runtime.CompilerServices.Closure"].count_diff >= len(rules)
+
+
+def test_dump_another_process(demo_dll, tmp_path):
+    """`dlrsim heap dump PID`: another process drives the session (as dotnet-gcdump would), with rundown."""
+    _need("coreclr")
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import sys; from binders import coreclr; coreclr.load(); import clr; "
+        f"clr.AddReference({demo_dll!r}); from DlrsimHeapDemo import Holder; Holder.Fill(700, 0); "
+        "print('ready', flush=True); sys.stdin.readline()")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        env = dict(os.environ, PYTHONPATH=ROOT)
+        for extra in ([], ["--append", "--point", "again"]):
+            proc = subprocess.run([sys.executable, "-m", "callsite", "heap", "dump", str(child.pid), "-o", "p.nettrace",
+                                   "--json", *extra], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+            assert proc.returncode == 0, proc.stderr[-2000:]
+    finally:
+        child.communicate("\n", timeout=60)
+    f = read_heap_file(tmp_path / "p.nettrace")
+    assert len(f.shots) == 2 and read_points(tmp_path / "p.nettrace")["again"] == 1
+    for i in range(2):
+        assert len(Snapshot.from_mlpd(f, i).find("DlrsimHeapDemo.StaticHeld", exact=True)) == 700
+    proc = subprocess.run([sys.executable, "-m", "callsite", "heap", "dump", str(child.pid), "-o", "p.nettrace"],
+                          capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=ROOT),
+                          cwd=tmp_path)
+    assert proc.returncode == 2 and "no diagnostics socket" in proc.stderr
+    assert len(read_heap_file(tmp_path / "p.nettrace").shots) == 2  # nothing lost
