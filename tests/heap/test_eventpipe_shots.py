@@ -199,3 +199,18 @@ def test_dump_another_process(demo_dll, tmp_path):
                           cwd=tmp_path)
     assert proc.returncode == 2 and "no diagnostics socket" in proc.stderr
     assert len(read_heap_file(tmp_path / "p.nettrace").shots) == 2  # nothing lost
+
+
+def test_experiment_heap_evidence_on_coreclr():
+    """The experiments' second run with heap shots works on coreclr too (EventPipe instead of the profiler)."""
+    _need("coreclr")
+    code = ("import json; from callsite.scenarios import scenario_document; from experiments.common import "
+            "heap_evidence; print(json.dumps(heap_evidence(scenario_document('poly-4'), 80, 'coreclr')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ev = json.loads(proc.stdout.splitlines()[-1])
+    assert ev["file"].endswith("poly-4.coreclr.nettrace") and ev["binds"] == 4
+    grew = {r["class"]: r["count_diff"] for r in ev["run"]["dlr_classes"]}
+    assert grew.get("System.Runtime.CompilerServices.Closure", 0) >= 4
+    assert any(k.startswith("System.Runtime.CompilerServices.CallSite<") for k in grew)
