@@ -22,7 +22,8 @@ analysis read both alike:
   (address, size, type id, number of references), ``GCBulkEdge`` (19) the
   references of those objects in the same order, ``GCBulkRootEdge`` (16) the
   roots (kind and flags: stack, finalizer queue, handle — pinned, weak,
-  strong), ``GCBulkRootConditionalWeakTableElementEdge`` (17) key -> value
+  strong; weak handles are kept apart, not as roots, as Mono's shots have
+  them), ``GCBulkRootConditionalWeakTableElementEdge`` (17) key -> value
   links of ``ConditionalWeakTable`` entries and ``GCBulkRootStaticVar`` (38)
   static fields (when the runtime reports them); ``GCSuspendEEBegin`` (9) and
   ``GCRestartEEEnd`` (3) give the pause the dump cost.
@@ -137,7 +138,8 @@ class EventPipeHeapShot(RawHeapShot):
     pause_ns: int = 0                  # execution engine suspended .. restarted around the dump
     gc_ns: int = 0                     # GCStart .. GCEnd
     heap_stats: dict = dataclasses.field(default_factory=dict)  # GCHeapStats: generation sizes
-    static_owner: dict = dataclasses.field(default_factory=dict)  # root id -> owning type id
+    #: objects that weak GC handles point to: not roots (as on Mono), kept for counting
+    weak_handle_obj: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.uint64))
 
 
 @dataclasses.dataclass
@@ -560,6 +562,11 @@ def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int]) -> E
         ref_off = np.concatenate([ref_off, np.zeros(int(ok.sum()), np.uint64)])
     statics = [s for e in ev.get(EV_BULK_STATIC_VAR, []) for s in _static_vars(raw, e)]
     code = _root_region_of(roots["kind"], roots["flags"])
+    # weak and dependent handles keep nothing alive: like Mono's shots, no root (a ConditionalWeakTable
+    # value's link from its key is an edge above)
+    weak = (code == _REGION_CODE["handle-weak"]) | (code == _REGION_CODE["dependent-handle"])
+    weak_obj = roots["obj"][weak & (roots["obj"] != 0)].astype(np.uint64)
+    roots, code = roots[~weak], code[~weak]
     slots = (code << np.uint64(REGION_SHIFT)) | (roots["id"] & _ID_MASK)
     objs = roots["obj"]
     if statics:
@@ -588,7 +595,7 @@ def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int]) -> E
         root_slot=slots[keep], root_obj=objs[keep].astype(np.uint64), regions=_regions(statics),
         end_offset=(dump.end.offset if dump.end else dump.start.offset),
         gc_number=gc_number, pause_ns=to_ns(restart) - to_ns(suspend), gc_ns=to_ns(end_t) - to_ns(start_t),
-        heap_stats=stats)
+        heap_stats=stats, weak_handle_obj=weak_obj)
 
 
 def _stream_shots(raw: bytes, sr: _StreamReader, first_index: int, names: dict[int, str]) -> list[EventPipeHeapShot]:
@@ -648,7 +655,7 @@ def parse_nettrace(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = F
                 progress(end - done)
             done = pos = end
     except _Corrupt as exc:
-        err = NettraceFormatError(path, exc.offset, exc.message)
+        err = NettraceFormatError(path, min(exc.offset, len(raw)), exc.message)
         err.partial = HeapDumpFile(path, header, shots, names, {}, [], done, err)
         if allow_partial:
             return err.partial
