@@ -69,9 +69,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json({"file": args.file, "header": {"data_version": f.header.data_version, "pid": f.header.pid,
                                                    "args": f.header.args}, "shots": rows})
         return 0
-    print(format_table(["index", "point", "time_s", "objects", "bytes", "roots"],
-                       [[r["index"], r["point"] or "", r["time_s"], r["objects"], r["bytes"], r["roots"]]
-                        for r in rows]))
+    cols = ["index", "point", "time_s", "objects", "bytes", "roots"] + (["pause_ms"] if rows and "pause_ms" in rows[0]
+                                                                        else [])
+    print(format_table(cols, [[r.get(c) if r.get(c) is not None else "" for c in cols] for r in rows]))
     return 0
 
 

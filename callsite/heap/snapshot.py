@@ -462,6 +462,8 @@ def list_shots(f: MlpdFile) -> list[dict]:
             "bytes": int(s.obj_size.sum()),
             "roots": int(len(s.root_obj)),
         })
+        if getattr(s, "pause_ns", None):  # EventPipe dumps: how long the runtime was suspended for it
+            rows[-1]["pause_ms"] = round(s.pause_ns / 1e6, 1)
     return rows
 
 
