@@ -32,6 +32,15 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def read_bytes(path: str) -> bytes:
+    """The whole file, or a one-line error naming it."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise DlrsimError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def read_heap_file(path: str | os.PathLike, *, allow_partial: bool = False,
                    progress: Callable[[int], None] | None = None):
     """Read every heap shot of a ``.mlpd`` or ``.nettrace`` file (see the readers for ``allow_partial``)."""

@@ -813,13 +813,10 @@ def read_mlpd(path: str | os.PathLike, *, allow_partial: bool = False,
     result as ``.partial``. ``progress`` is called with bytes consumed per
     buffer (for progress bars on large files).
     """
+    from callsite.heap.formats import read_bytes
+
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise DlrsimError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parse_mlpd(raw, path=path, allow_partial=allow_partial, progress=progress)
+    return parse_mlpd(read_bytes(path), path=path, allow_partial=allow_partial, progress=progress)
 
 
 def parse_mlpd(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = False,

@@ -668,10 +668,7 @@ def parse_nettrace(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = F
 def read_nettrace(path: str | os.PathLike, *, allow_partial: bool = False,
                   progress: Callable[[int], None] | None = None) -> HeapDumpFile:
     """Read the heap dumps of a ``.nettrace`` file (see the module docs)."""
+    from callsite.heap.formats import read_bytes
+
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise DlrsimError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parse_nettrace(raw, path=path, allow_partial=allow_partial, progress=progress)
+    return parse_nettrace(read_bytes(path), path=path, allow_partial=allow_partial, progress=progress)

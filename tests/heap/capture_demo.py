@@ -56,18 +56,23 @@ def main() -> int:
         print(f"churn_s {time.perf_counter() - t:.4f}")
         print("ok", flush=True)
         return 0
-    heapshot.take_heapshot("start")
-    Holder.Fill(fill, 50)
-    Holder.RunDynamic(200)
-    heapshot.take_heapshot("filled")
-    Holder.Clear()
-    heapshot.take_heapshot("cleared")
+    _points(Holder, fill)
     from System import Type
 
     heapshot.record_fields([Type.GetType("DlrsimHeapDemo.StaticHeld, HeapDemo"),
                             Type.GetType("System.Collections.Generic.List`1")] + list(heapshot.DLR_TYPES))
     print("ok", flush=True)
     return 0
+
+
+def _points(holder, fill: int) -> None:
+    """The demo's three points: an empty heap, the filled one, and after clearing it."""
+    heapshot.take_heapshot("start")
+    holder.Fill(fill, 50)
+    holder.RunDynamic(200)
+    heapshot.take_heapshot("filled")
+    holder.Clear()
+    heapshot.take_heapshot("cleared")
 
 
 def eventpipe(out: str, dll: str, runtime: str, fill: int) -> int:
@@ -84,12 +89,7 @@ def eventpipe(out: str, dll: str, runtime: str, fill: int) -> int:
     from System import GC
 
     dotnet_heapshot.start(out)
-    heapshot.take_heapshot("start")
-    Holder.Fill(fill, 50)
-    Holder.RunDynamic(200)
-    heapshot.take_heapshot("filled")
-    Holder.Clear()
-    heapshot.take_heapshot("cleared")
+    _points(Holder, fill)
     print(json.dumps({"total_memory": int(GC.GetTotalMemory(True))}))
     print("ok", flush=True)
     return 0

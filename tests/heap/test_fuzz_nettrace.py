@@ -21,6 +21,7 @@ from callsite.heap.paths import path_summary
 from callsite.heap.snapshot import Snapshot
 
 from .conftest import HERE, ROOT
+from .test_fuzz_real import truncated_and_flipped
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +65,7 @@ def test_two_streams_back_to_back(base):
                                                                     HealthCheck.too_slow])
 @given(data=st.data())
 def test_truncate_and_flip(base, data):
-    cut = data.draw(st.integers(0, len(base)))
-    raw = bytearray(base[:cut])
-    for _ in range(data.draw(st.integers(0, 8))):
-        if not raw:
-            break
-        pos = data.draw(st.integers(0, len(raw) - 1))
-        raw[pos] = data.draw(st.integers(0, 255))
-    _parse_or_documented_error(bytes(raw))
+    _parse_or_documented_error(truncated_and_flipped(base, data))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
