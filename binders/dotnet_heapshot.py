@@ -25,7 +25,6 @@ import time
 from binders import diagnostics, heapshot
 
 SIDECAR_SUFFIX = heapshot.SIDECAR_SUFFIX
-ENV_OUTPUT = heapshot.ENV_OUTPUT
 
 
 class EventPipeHeapshots:
@@ -107,10 +106,3 @@ def start(output_path: str | os.PathLike) -> EventPipeHeapshots:
     session = EventPipeHeapshots(output_path)
     heapshot.install(session)
     return session
-
-
-def env_hook(_runtime_root: str) -> None:
-    """``before_init`` for worker processes: heap shots to the file ``DLRSIM_HEAPSHOT`` names, if any."""
-    path = os.environ.get(ENV_OUTPUT)
-    if path:
-        start(path)
