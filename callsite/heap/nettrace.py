@@ -97,6 +97,8 @@ ROOT_REGIONS: dict[str, tuple[int, str]] = {
 }
 _REGION_CODE = {k: i + 1 for i, k in enumerate(ROOT_REGIONS)}
 REGION_SHIFT = 56
+TYPE_TAG_SHIFT = 52
+_TYPE_ID_MASK = (1 << TYPE_TAG_SHIFT) - 1
 _MASK64 = (1 << 64) - 1
 _ID_MASK = np.uint64((1 << REGION_SHIFT) - 1)
 
@@ -158,7 +160,7 @@ class HeapDumpFile:
 
     def class_name_of(self, type_id: int) -> str:
         name = self.class_names.get(type_id)
-        return name if name else f"<unknown type 0x{type_id:x}>"
+        return name if name else f"<unknown type 0x{type_id & _TYPE_ID_MASK:x}>"
 
 
 # --------------------------------------------------------------------------- stream layer
@@ -398,7 +400,7 @@ def _bulk(raw: bytes, ev: _Event, dtype: np.dtype, what: str) -> tuple[int, np.n
     return index, np.frombuffer(raw, dtype, count, ev.offset + BULK_HEADER.size)
 
 
-def _types(raw: bytes, ev: _Event, names: dict[int, str]) -> None:
+def _types(raw: bytes, ev: _Event, names: dict[int, str], tag: int) -> None:
     end = ev.offset + ev.size
     if ev.size < 6:
         raise _Corrupt(ev.offset, "GCBulkType event too small")
@@ -415,7 +417,7 @@ def _types(raw: bytes, ev: _Event, names: dict[int, str]) -> None:
         p += 4 + 8 * npar
         if p > end:
             raise _Corrupt(end, "GCBulkType event ends inside a type's parameters")
-        names[type_id] = mono_style_name(name)
+        names[type_id | tag] = mono_style_name(name)
 
 
 def mono_style_name(name: str) -> str:
@@ -537,7 +539,7 @@ def _dumps(events: list[_Event]) -> list[_Dump]:
     return gcs
 
 
-def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int]) -> EventPipeHeapShot:
+def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int], tag: int) -> EventPipeHeapShot:
     ev = dump.events
     nodes = _ordered(raw, ev.get(EV_BULK_NODE, []), NODE, "GCBulkNode")
     edges = _ordered(raw, ev.get(EV_BULK_EDGE, []), EDGE, "GCBulkEdge")
@@ -589,7 +591,7 @@ def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int]) -> E
             stats["poh_bytes"] = struct.unpack_from("<Q", raw, hs[0].offset + 94)[0]
     return EventPipeHeapShot(
         index=index, time_ns=to_ns(start_t), file_offset=dump.start.offset,
-        obj_addr=nodes["addr"].astype(np.uint64), obj_vtable=nodes["type"].astype(np.uint64),
+        obj_addr=nodes["addr"].astype(np.uint64), obj_vtable=nodes["type"].astype(np.uint64) | np.uint64(tag),
         obj_size=nodes["size"].astype(np.uint64), obj_gen=np.zeros(n, np.uint8),
         ref_src=ref_src, ref_dst=ref_dst, ref_offset=ref_off,
         root_slot=slots[keep], root_obj=objs[keep].astype(np.uint64), regions=_regions(statics),
@@ -598,7 +600,11 @@ def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int]) -> E
         heap_stats=stats, weak_handle_obj=weak_obj)
 
 
-def _stream_shots(raw: bytes, sr: _StreamReader, first_index: int, names: dict[int, str]) -> list[EventPipeHeapShot]:
+def _stream_shots(raw: bytes, sr: _StreamReader, first_index: int, names: dict[int, str],
+                  stream_no: int) -> list[EventPipeHeapShot]:
+    """The dumps of one stream. Type ids are the process's own method table addresses, so they are
+    tagged with the stream's number (above bit 52) in case streams of several processes share a file."""
+    tag = (stream_no & 0xFFF) << TYPE_TAG_SHIFT
     tr = sr.trace
     freq, qpc, sync = tr["freq"], tr["sync_qpc"], tr["sync_ns"]
 
@@ -607,14 +613,14 @@ def _stream_shots(raw: bytes, sr: _StreamReader, first_index: int, names: dict[i
 
     for e in sr.events:
         if e.event_id == EV_BULK_TYPE:
-            _types(raw, e, names)
+            _types(raw, e, names, tag)
     shots = []
     for dump in _dumps(sr.events):
         if EV_BULK_NODE not in dump.events:
             continue  # an ordinary collection during the session
         if dump.end is None:
             raise _Corrupt(dump.start.offset, "a heap dump's collection has no GCEnd (stream cut short)")
-        shots.append(_shot(raw, dump, first_index + len(shots), to_ns))
+        shots.append(_shot(raw, dump, first_index + len(shots), to_ns, tag))
     return shots
 
 
@@ -649,7 +655,7 @@ def parse_nettrace(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = F
                 header = NettraceHeader(4, sr.trace["pid"], sr.trace["pointer_size"], sr.trace["freq"], 0)
             if sr.trace["pointer_size"] != 8:
                 raise _Corrupt(pos, f"unsupported pointer size {sr.trace['pointer_size']}")
-            shots.extend(_stream_shots(raw, sr, len(shots), names))
+            shots.extend(_stream_shots(raw, sr, len(shots), names, header.streams))
             header.streams += 1
             if progress is not None:
                 progress(end - done)

@@ -77,3 +77,29 @@ def test_flips_in_the_first_kilobyte(base, data):
     for _ in range(data.draw(st.integers(1, 4))):
         raw[data.draw(st.integers(0, min(1024, len(raw)) - 1))] = data.draw(st.integers(0, 255))
     _parse_or_documented_error(bytes(raw))
+
+
+@pytest.mark.parametrize("runtime_name, shown", [
+    ("System.Collections.Generic.Dictionary`2[System.String,System.Object]",
+     "System.Collections.Generic.Dictionary<System.String,System.Object>"),
+    ("System.Func`3[System.Runtime.CompilerServices.CallSite,System.Object[],System.Object]",
+     "System.Func<System.Runtime.CompilerServices.CallSite,System.Object[],System.Object>"),
+    ("Node[System.Reflection.Assembly,System.String][]", "Node<System.Reflection.Assembly,System.String>[]"),
+    ("System.Int32[,]", "System.Int32[,]"),
+    ("Outer`1+Inner[System.Int32]", "Outer`1+Inner<System.Int32>"),
+])
+def test_type_names_in_the_spelling_mono_shots_use(runtime_name, shown):
+    from callsite.heap.nettrace import mono_style_name
+
+    assert mono_style_name(runtime_name) == shown
+
+
+def test_files_of_neither_format_are_one_line_errors(tmp_path):
+    from callsite.errors import DlrsimError
+    from callsite.heap.formats import read_heap_file
+
+    for name, data in (("x.nettrace", b"not a trace at all"), ("y.gcdump", b"!FastSerialization.1"), ("z", b"")):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(DlrsimError) as ei:
+            read_heap_file(tmp_path / name)
+        assert "\n" not in str(ei.value) and name in str(ei.value)
