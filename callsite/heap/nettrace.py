@@ -3,20 +3,10 @@
 A heap dump on CoreCLR is a run of bulk events that the runtime emits during
 an induced full collection when ``Microsoft-Windows-DotNETRuntime`` is enabled
 with the heap-dump keywords (``dotnet-gcdump``'s 0x1980001, verbose level).
-This module decodes the stream format (microsoft/perfview
-``src/TraceEvent/EventPipe/EventPipeFormat.md``, version 4: .NET Core 3.x to
-.NET 8) and turns each dump into the same :class:`~callsite.heap.mlpd.RawHeapShot`
+The stream format itself is :mod:`callsite.heap.eventpipe_stream`; this
+module turns each dump in it into the same :class:`~callsite.heap.mlpd.RawHeapShot`
 the Mono reader produces, so :class:`~callsite.heap.snapshot.Snapshot` and every
-analysis read both alike:
-
-* the stream: ``Nettrace``, ``!FastSerialization.1``, then objects
-  (``BeginPrivateObject`` tag, a type object naming it, its payload,
-  ``EndObject``) until a ``NullReference`` tag: one ``Trace`` object (clock,
-  pointer size, pid), then ``MetadataBlock``/``EventBlock``/``StackBlock``/
-  ``SPBlock`` objects. Blocks hold event blobs, with compressed headers (flag
-  bits saying which fields follow, varints, deltas against the previous
-  event) when the block's flags have bit 0 set;
-* the events (ids from the runtime's manifest ``ClrEtwAll.man``):
+analysis read both alike. The events (ids from the runtime's manifest ``ClrEtwAll.man``):
   ``GCStart`` (1) .. ``GCEnd`` (2) bracket one collection; within it
   ``GCBulkType`` (15) names types, ``GCBulkNode`` (18) lists objects
   (address, size, type id, number of references), ``GCBulkEdge`` (19) the
@@ -47,7 +37,6 @@ offset; complete shots read before it are kept (``partial``), and
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import os
 import struct
 from typing import Callable
@@ -55,12 +44,11 @@ from typing import Callable
 import numpy as np
 
 from callsite.errors import DlrsimError
+from callsite.heap.eventpipe_stream import Corrupt as _Corrupt
+from callsite.heap.eventpipe_stream import Event as _Event
+from callsite.heap.eventpipe_stream import StreamReader, utf16z as _utf16z
 from callsite.heap.mlpd import RawHeapShot, RootRegion
 
-MAGIC = b"Nettrace"
-SERIALIZER = b"!FastSerialization.1"
-TAG_NULL, TAG_BEGIN_PRIVATE, TAG_END = 1, 5, 6
-SUPPORTED_TRACE_VERSIONS = (4,)
 RUNTIME_PROVIDER = "Microsoft-Windows-DotNETRuntime"
 
 # event ids of Microsoft-Windows-DotNETRuntime (ClrEtwAll.man)
@@ -99,7 +87,6 @@ _REGION_CODE = {k: i + 1 for i, k in enumerate(ROOT_REGIONS)}
 REGION_SHIFT = 56
 TYPE_TAG_SHIFT = 52
 _TYPE_ID_MASK = (1 << TYPE_TAG_SHIFT) - 1
-_MASK64 = (1 << 64) - 1
 _ID_MASK = np.uint64((1 << REGION_SHIFT) - 1)
 
 
@@ -112,12 +99,6 @@ class NettraceFormatError(DlrsimError):
         self.reason = message
         self.partial = partial
         super().__init__(f"{path}: corrupt or truncated nettrace at byte offset {offset}: {message}")
-
-
-class _Corrupt(Exception):
-    def __init__(self, offset: int, message: str) -> None:
-        self.offset = offset
-        self.message = message
 
 
 @dataclasses.dataclass
@@ -161,232 +142,6 @@ class HeapDumpFile:
     def class_name_of(self, type_id: int) -> str:
         name = self.class_names.get(type_id)
         return name if name else f"<unknown type 0x{type_id & _TYPE_ID_MASK:x}>"
-
-
-# --------------------------------------------------------------------------- stream layer
-@dataclasses.dataclass
-class _Event:
-    event_id: int
-    time: int        # QPC ticks
-    offset: int      # payload offset in the file
-    size: int
-
-
-class _StreamReader:
-    """Walks one nettrace stream (objects, blocks, event blobs) and keeps the runtime's GC events."""
-
-    def __init__(self, raw: bytes, start: int) -> None:
-        self.raw = raw
-        self.start = start
-        self.pos = start
-        self.metadata: dict[int, tuple[str, int]] = {}   # metadata id -> (provider, event id)
-        self.events: list[_Event] = []
-        self.trace: dict = {}
-
-    # -- primitives --------------------------------------------------------
-    def need(self, n: int, what: str) -> None:
-        if self.pos + n > len(self.raw):
-            raise _Corrupt(self.pos, f"stream ends inside {what}")
-
-    def i32(self, what: str) -> int:
-        self.need(4, what)
-        (v,) = struct.unpack_from("<i", self.raw, self.pos)
-        self.pos += 4
-        return v
-
-    def byte(self, what: str) -> int:
-        self.need(1, what)
-        v = self.raw[self.pos]
-        self.pos += 1
-        return v
-
-    def expect(self, tag: int, what: str) -> None:
-        at = self.pos
-        if self.byte(what) != tag:
-            raise _Corrupt(at, f"expected {what} (tag {tag}), found byte 0x{self.raw[at]:02x}")
-
-    # -- objects -----------------------------------------------------------
-    def run(self) -> int:
-        """Read the whole stream; returns the offset just after its final NullReference tag."""
-        raw = self.raw
-        self.need(len(MAGIC) + 4 + len(SERIALIZER), "the stream header")
-        if raw[self.pos:self.pos + len(MAGIC)] != MAGIC:
-            raise _Corrupt(self.pos, "not a nettrace stream (no 'Nettrace' magic)")
-        self.pos += len(MAGIC)
-        n = self.i32("the serializer name length")
-        if n != len(SERIALIZER) or raw[self.pos:self.pos + n] != SERIALIZER:
-            raise _Corrupt(self.pos - 4, "unknown serializer (expected !FastSerialization.1)")
-        self.pos += n
-        first = True
-        while True:
-            at = self.pos
-            tag = self.byte("an object tag")
-            if tag == TAG_NULL:
-                if first:
-                    raise _Corrupt(at, "stream has no Trace object")
-                return self.pos
-            if tag != TAG_BEGIN_PRIVATE:
-                raise _Corrupt(at, f"expected an object (tag 5) or the end of stream (tag 1), found 0x{tag:02x}")
-            name, version = self.type_object()
-            if first:
-                if name != "Trace":
-                    raise _Corrupt(at, f"first object is {name!r}, not Trace")
-                if version not in SUPPORTED_TRACE_VERSIONS:
-                    raise _Corrupt(at, f"unsupported nettrace version {version} (supported: 4, written by "
-                                       ".NET Core 3 to .NET 8)")
-                self.trace_object()
-                first = False
-            elif name in ("EventBlock", "MetadataBlock"):
-                self.event_block(name == "MetadataBlock")
-            elif name in ("StackBlock", "SPBlock"):
-                self.skip_block(name)
-            else:
-                raise _Corrupt(at, f"unknown object type {name!r}")
-            self.expect(TAG_END, "the end of an object")
-
-    def type_object(self) -> tuple[str, int]:
-        self.expect(TAG_BEGIN_PRIVATE, "a type object")
-        self.expect(TAG_NULL, "the type of a type (null)")
-        version = self.i32("a type version")
-        self.i32("a minimum reader version")
-        n = self.i32("a type name length")
-        if not 0 < n <= 64:
-            raise _Corrupt(self.pos - 4, f"implausible type name length {n}")
-        self.need(n, "a type name")
-        name = self.raw[self.pos:self.pos + n].decode("ascii", "replace")
-        self.pos += n
-        self.expect(TAG_END, "the end of a type object")
-        return name, version
-
-    def trace_object(self) -> None:
-        self.need(48, "the Trace object")
-        y, mo, _dow, d, h, mi, s, ms, qpc, freq, ptr, pid, _ncpu, _rate = struct.unpack_from(
-            "<8hqqiiii", self.raw, self.pos)
-        self.pos += 48
-        if freq <= 0:
-            raise _Corrupt(self.pos - 32, f"bad clock frequency {freq}")
-        try:
-            sync = datetime.datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=datetime.timezone.utc)
-            sync_ns = int(sync.timestamp()) * 10**9 + ms * 10**6
-        except (ValueError, OverflowError):
-            sync_ns = 0
-        self.trace = {"sync_qpc": qpc, "freq": freq, "pointer_size": ptr, "pid": pid, "sync_ns": sync_ns}
-
-    def block_bounds(self, what: str) -> tuple[int, int]:
-        size = self.i32(f"the {what} size")
-        self.pos += (-(self.pos - self.start)) % 4  # aligned to 4 bytes from the stream's start
-        if size < 0 or self.pos + size > len(self.raw):
-            raise _Corrupt(self.pos, f"{what} of {size} bytes runs past the end of the data")
-        return self.pos, self.pos + size
-
-    def skip_block(self, what: str) -> None:
-        _, end = self.block_bounds(what)
-        self.pos = end
-
-    def event_block(self, is_metadata: bool) -> None:
-        what = "MetadataBlock" if is_metadata else "EventBlock"
-        begin, end = self.block_bounds(what)
-        raw = self.raw
-        if end - begin < 4:
-            raise _Corrupt(begin, f"{what} too small for its header")
-        hsize, flags = struct.unpack_from("<hh", raw, begin)
-        if hsize < 20 or begin + hsize > end:
-            raise _Corrupt(begin, f"bad {what} header size {hsize}")
-        p = begin + hsize
-        compressed = flags & 1
-        meta_id = seq = proc = stack = payload_size = 0
-        capture_tid = tid = ts = 0
-        wanted = self.metadata
-        events = self.events
-        while p < end:
-            ev_at = p
-            if compressed:
-                fl = raw[p]
-                p += 1
-                if fl & 1:
-                    meta_id, p = _varint(raw, p, end)
-                if fl & 2:
-                    d_seq, p = _varint(raw, p, end)
-                    seq += d_seq
-                    capture_tid, p = _varint(raw, p, end)
-                    proc, p = _varint(raw, p, end)
-                if meta_id:
-                    seq += 1
-                if fl & 4:
-                    tid, p = _varint(raw, p, end)
-                if fl & 8:
-                    stack, p = _varint(raw, p, end)
-                d_ts, p = _varint(raw, p, end)
-                ts = (ts + d_ts) & _MASK64  # a delta to an earlier event wraps around
-                if ts >= 1 << 63:
-                    ts -= 1 << 64
-                if fl & 16:
-                    p += 16
-                if fl & 32:
-                    p += 16
-                if fl & 128:
-                    payload_size, p = _varint(raw, p, end)
-                mid = meta_id & 0x7FFFFFFF
-                size = payload_size
-            else:
-                if p + 80 > end:
-                    raise _Corrupt(p, f"{what} ends inside an event header")
-                mid = struct.unpack_from("<i", raw, p + 4)[0] & 0x7FFFFFFF
-                ts = struct.unpack_from("<q", raw, p + 36)[0]
-                size = struct.unpack_from("<i", raw, p + 76)[0]
-                p += 80
-            if size < 0 or p > end or p + size > end:
-                raise _Corrupt(ev_at, f"event of {size} bytes runs past the end of its {what}")
-            if is_metadata:
-                self.metadata_record(p, size)
-            else:
-                kind = wanted.get(mid)
-                if kind is not None:
-                    events.append(_Event(kind, ts, p, size))
-            p += size
-            if not compressed:
-                p += (-(p - self.start)) % 4
-        self.pos = end
-
-    def metadata_record(self, p: int, size: int) -> None:
-        raw = self.raw
-        end = p + size
-        if size < 8:
-            raise _Corrupt(p, "metadata record too small")
-        (mid,) = struct.unpack_from("<i", raw, p)
-        provider, q = _utf16z(raw, p + 4, end)
-        if q + 4 > end:
-            raise _Corrupt(q, "metadata record ends before its event id")
-        (event_id,) = struct.unpack_from("<i", raw, q)
-        if provider == RUNTIME_PROVIDER and event_id in _WANTED:
-            self.metadata[mid] = event_id
-
-
-def _varint(raw: bytes, p: int, end: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        if p >= end:
-            raise _Corrupt(p, "event header ends inside a varint")
-        b = raw[p]
-        p += 1
-        v |= (b & 0x7F) << shift
-        if b < 0x80:
-            return v, p
-        shift += 7
-        if shift > 63:
-            raise _Corrupt(p, "varint longer than 10 bytes in an event header")
-
-
-def _utf16z(raw: bytes, p: int, end: int) -> tuple[str, int]:
-    """A NUL-terminated UTF-16 string at ``p`` (2-byte aligned search for the terminator)."""
-    q = p
-    while True:
-        q = raw.find(b"\0\0", q, end + 1)
-        if q < 0 or q + 2 > end:
-            raise _Corrupt(p, "unterminated UTF-16 string")
-        if (q - p) % 2 == 0:
-            return raw[p:q].decode("utf-16-le", "replace"), q + 2
-        q += 1
 
 
 # --------------------------------------------------------------------------- heap dumps
@@ -600,11 +355,13 @@ def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int], tag:
         heap_stats=stats, weak_handle_obj=weak_obj)
 
 
-def _stream_shots(raw: bytes, sr: _StreamReader, first_index: int, names: dict[int, str],
-                  stream_no: int) -> list[EventPipeHeapShot]:
-    """The dumps of one stream. Type ids are the process's own method table addresses, so they are
-    tagged with the stream's number (above bit 52) in case streams of several processes share a file."""
-    tag = (stream_no & 0xFFF) << TYPE_TAG_SHIFT
+def _stream_shots(raw: bytes, sr: StreamReader, first_index: int, names: dict[int, str],
+                  process_no: int) -> list[EventPipeHeapShot]:
+    """The dumps of one stream. Type ids are method table addresses of one process, and a process
+    names each type once (a later session of the same process does not repeat it), so ids are
+    tagged with the process's number in the file (above bit 52): streams of several processes can
+    share a file."""
+    tag = (process_no & 0xFFF) << TYPE_TAG_SHIFT
     tr = sr.trace
     freq, qpc, sync = tr["freq"], tr["sync_qpc"], tr["sync_ns"]
 
@@ -627,7 +384,7 @@ def _stream_shots(raw: bytes, sr: _StreamReader, first_index: int, names: dict[i
 def dump_complete(raw: bytes) -> bool:
     """Whether the first ``len(raw)`` bytes of a stream being received already hold a finished heap dump
     (a collection with bulk node events and its GCEnd); used to know when a session may stop."""
-    sr = _StreamReader(raw, 0)
+    sr = StreamReader(raw, 0, RUNTIME_PROVIDER, _WANTED)
     try:
         sr.run()
     except _Corrupt:
@@ -641,6 +398,7 @@ def parse_nettrace(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = F
     pos = 0
     shots: list[EventPipeHeapShot] = []
     names: dict[int, str] = {}
+    processes: dict[int, int] = {}
     header = NettraceHeader(4, 0, 8, 0, 0)
     done = 0
     try:
@@ -649,13 +407,14 @@ def parse_nettrace(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = F
             if pad and not raw[pos:pos + pad].strip(b"\0"):  # alignment between streams
                 pos += pad
                 continue
-            sr = _StreamReader(raw, pos)
+            sr = StreamReader(raw, pos, RUNTIME_PROVIDER, _WANTED)
             end = sr.run()
             if header.streams == 0:
                 header = NettraceHeader(4, sr.trace["pid"], sr.trace["pointer_size"], sr.trace["freq"], 0)
             if sr.trace["pointer_size"] != 8:
                 raise _Corrupt(pos, f"unsupported pointer size {sr.trace['pointer_size']}")
-            shots.extend(_stream_shots(raw, sr, len(shots), names, header.streams))
+            process_no = processes.setdefault(sr.trace["pid"], len(processes))
+            shots.extend(_stream_shots(raw, sr, len(shots), names, process_no))
             header.streams += 1
             if progress is not None:
                 progress(end - done)

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callsite.heap.nettrace import NettraceFormatError, _StreamReader, parse_nettrace
+from callsite.heap.eventpipe_stream import StreamReader
+from callsite.heap.nettrace import _WANTED, RUNTIME_PROVIDER, NettraceFormatError, parse_nettrace
 from callsite.heap.paths import path_summary
 from callsite.heap.snapshot import Snapshot
 
@@ -31,7 +32,7 @@ def base(demo_dll, tmp_path_factory) -> bytes:
                           capture_output=True, text=True, timeout=300, env=dict(os.environ, PYTHONPATH=ROOT))
     assert proc.returncode == 0, proc.stderr[-3000:]
     raw = open(out, "rb").read()
-    return raw[:_StreamReader(raw, 0).run()]  # the first stream: the "start" dump
+    return raw[:StreamReader(raw, 0, RUNTIME_PROVIDER, _WANTED).run()]  # the first stream: the "start" dump
 
 
 def _parse_or_documented_error(raw: bytes) -> None:
