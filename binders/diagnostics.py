@@ -43,8 +43,9 @@ SERVER_OK, SERVER_ERROR = 0x00, 0xFF
 FORMAT_NETTRACE = 1
 
 RUNTIME_PROVIDER = "Microsoft-Windows-DotNETRuntime"
-#: GC | GCHeapDump | GCHeapCollect | GCHeapAndTypeNames | Type: what ``dotnet-gcdump`` enables.
-HEAP_DUMP_KEYWORDS = 0x1980001
+#: GC | GCHeapDump | GCHeapCollect | GCHeapAndTypeNames | Type: what ``dotnet-gcdump`` enables, plus
+#: GCHeapSurvivalAndMovement (0x400000) for the generation ranges that place each object in its generation.
+HEAP_DUMP_KEYWORDS = 0x1980001 | 0x400000
 LEVEL_VERBOSE = 5
 DEFAULT_BUFFER_MB = 256
 
@@ -202,12 +203,12 @@ class StreamReader:
         return b"".join(self.chunks)
 
 
-def heap_dump_providers() -> list[Provider]:
-    return [Provider(RUNTIME_PROVIDER, HEAP_DUMP_KEYWORDS, LEVEL_VERBOSE)]
+def heap_dump_providers(keywords: int = HEAP_DUMP_KEYWORDS) -> list[Provider]:
+    return [Provider(RUNTIME_PROVIDER, keywords, LEVEL_VERBOSE)]
 
 
 def dump_heap(pid: int, *, wait: Callable[[], bool] | None = None, timeout: float = 120.0,
-              extra_providers: list[Provider] | None = None, rundown: bool = False) -> bytes:
+              keywords: int = HEAP_DUMP_KEYWORDS, rundown: bool = False) -> bytes:
     """Run one heap-dump session against process ``pid`` and return its nettrace stream.
 
     The runtime answers ``CollectTracing`` at once and runs the dump's
@@ -219,8 +220,7 @@ def dump_heap(pid: int, *, wait: Callable[[], bool] | None = None, timeout: floa
     received so far is read until it holds a finished dump
     (:func:`callsite.heap.nettrace.dump_complete`).
     """
-    sock, session_id = start_session(pid, heap_dump_providers() + list(extra_providers or ()), timeout=timeout,
-                                     rundown=rundown)
+    sock, session_id = start_session(pid, heap_dump_providers(keywords), timeout=timeout, rundown=rundown)
     reader = StreamReader(sock)
     poll = 0.002 if wait is not None else 0.05
     if wait is None:

@@ -25,9 +25,10 @@ A file may hold several streams back to back (what ``--heapshots`` writes
 for coreclr and net8: one stream per named point) and each stream any number
 of dumps; shots are numbered in file order. Root kinds become synthetic root
 regions (one per kind; a root's slot is ``kind << 56 | root id``) so the
-Mono-oriented :class:`Snapshot` classifies them unchanged. EventPipe dumps
-carry no generation per object (reported as 0) and no field offsets (a
-reference's "offset" is the runtime's field id, 0 today).
+Mono-oriented :class:`Snapshot` classifies them unchanged. Generations come
+from ``GCGenerationRange`` events when the session also had the
+GCHeapSurvivalAndMovement keyword (dlrsim's own sessions do); EventPipe dumps
+carry no field offsets (a reference's "offset" is the runtime's field id, 0 today).
 
 Damaged or truncated input raises :class:`NettraceFormatError` with the byte
 offset; complete shots read before it are kept (``partial``), and
@@ -56,7 +57,8 @@ EV_GC_START, EV_GC_END, EV_RESTART_EE_END, EV_HEAP_STATS = 1, 2, 3, 4
 EV_SUSPEND_EE_BEGIN = 9
 EV_BULK_TYPE, EV_BULK_ROOT_EDGE, EV_BULK_CWT_EDGE, EV_BULK_NODE, EV_BULK_EDGE = 15, 16, 17, 18, 19
 EV_BULK_STATIC_VAR = 38
-_WANTED = {EV_GC_START, EV_GC_END, EV_RESTART_EE_END, EV_HEAP_STATS, EV_SUSPEND_EE_BEGIN, EV_BULK_TYPE,
+EV_GENERATION_RANGE = 23  # only with the GCHeapSurvivalAndMovement keyword (0x400000)
+_WANTED = {EV_GENERATION_RANGE, EV_GC_START, EV_GC_END, EV_RESTART_EE_END, EV_HEAP_STATS, EV_SUSPEND_EE_BEGIN, EV_BULK_TYPE,
            EV_BULK_ROOT_EDGE, EV_BULK_CWT_EDGE, EV_BULK_NODE, EV_BULK_EDGE, EV_BULK_STATIC_VAR}
 
 # record layouts after each bulk event's header (Index u32, Count u32, ClrInstanceID u16)
@@ -294,6 +296,33 @@ def _dumps(events: list[_Event]) -> list[_Dump]:
     return gcs
 
 
+#: generation of objects outside every generation's range (.NET 8's non-GC heap of literals and types)
+GEN_OUTSIDE = 5
+
+
+def _generations(raw: bytes, dump: _Dump, addr: np.ndarray) -> np.ndarray:
+    """Generation of each object from the ranges the runtime reports as the collection ends.
+
+    ``GCGenerationRange`` (generation, start, used, reserved) comes once as the
+    collection starts and again after the heap walk, so the ranges written
+    after the first object event describe the heap the dump lists (0-2, 3 for
+    the large object heap, 4 for the pinned one; :data:`GEN_OUTSIDE` for none).
+    Without those events (a trace without 0x400000) every object is reported in gen 0.
+    """
+    ranges = dump.events.get(EV_GENERATION_RANGE, [])
+    first_node = min((e.time for e in dump.events.get(EV_BULK_NODE, [])), default=0)
+    rows = [struct.unpack_from("<BQQ", raw, e.offset) for e in ranges if e.time >= first_node and e.size >= 17]
+    if not rows:
+        return np.zeros(len(addr), np.uint8)
+    table = np.array(sorted((start, start + used, gen) for gen, start, used in rows if used), dtype=np.uint64)
+    if not len(table):
+        return np.full(len(addr), GEN_OUTSIDE, np.uint8)
+    i = np.searchsorted(table[:, 0], addr, side="right").astype(np.int64) - 1
+    inside = i >= 0
+    inside[inside] = addr[inside] < table[i[inside], 1]
+    return np.where(inside, table[np.maximum(i, 0), 2], GEN_OUTSIDE).astype(np.uint8)
+
+
 def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int], tag: int) -> EventPipeHeapShot:
     ev = dump.events
     nodes = _ordered(raw, ev.get(EV_BULK_NODE, []), NODE, "GCBulkNode")
@@ -347,7 +376,7 @@ def _shot(raw: bytes, dump: _Dump, index: int, to_ns: Callable[[int], int], tag:
     return EventPipeHeapShot(
         index=index, time_ns=to_ns(start_t), file_offset=dump.start.offset,
         obj_addr=nodes["addr"].astype(np.uint64), obj_vtable=nodes["type"].astype(np.uint64) | np.uint64(tag),
-        obj_size=nodes["size"].astype(np.uint64), obj_gen=np.zeros(n, np.uint8),
+        obj_size=nodes["size"].astype(np.uint64), obj_gen=_generations(raw, dump, nodes["addr"]),
         ref_src=ref_src, ref_dst=ref_dst, ref_offset=ref_off,
         root_slot=slots[keep], root_obj=objs[keep].astype(np.uint64), regions=_regions(statics),
         end_offset=(dump.end.offset if dump.end else dump.start.offset),
