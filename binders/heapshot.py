@@ -316,6 +316,28 @@ def env_hook(libmono: str) -> None:
         load_log_profiler(path, libmono=libmono)
 
 
+def load_runtime(module, before_init: Callable[[str], None] | None = None) -> None:
+    """Load a runtime module (``binders.runtimes``); with ``DLRSIM_HEAPSHOT`` set, ready for heap shots.
+
+    A runtime that must load something before it starts names that hook as
+    ``HEAPSHOT_HOOK`` (Mono: this module's log profiler); the others take
+    heap shots through EventPipe (:mod:`binders.dotnet_heapshot`), started
+    once the runtime runs. ``before_init``, if given, replaces the hook.
+    """
+    shots_to = os.environ.get(ENV_OUTPUT)
+    pre_start = getattr(module, "HEAPSHOT_HOOK", None)
+    if shots_to and pre_start and before_init is None:
+        import importlib
+
+        mod, _, fn = pre_start.partition(":")
+        before_init = getattr(importlib.import_module(mod), fn)
+    module.load(before_init=before_init)
+    if shots_to and pre_start is None:
+        from binders import dotnet_heapshot
+
+        dotnet_heapshot.start(shots_to)
+
+
 def shot(name: str) -> int | None:
     """Take a heap shot at ``name`` when this process has the profiler loaded; otherwise nothing.
 

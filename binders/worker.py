@@ -44,21 +44,14 @@ def main(argv: list[str]) -> int:
     module = runtimes.get(runtime_name)
     before_init = None
     hook = os.environ.get("DLRSIM_BEFORE_INIT")  # "module:function", e.g. a profiler loader
-    shots_to = os.environ.get("DLRSIM_HEAPSHOT")
-    # a runtime whose heap shots need loading before it starts names the hook (Mono's log profiler)
-    heapshot_hook = getattr(module, "HEAPSHOT_HOOK", None)
-    if not hook and shots_to and heapshot_hook:
-        hook = heapshot_hook
     if hook:
         import importlib
 
         mod, _, fn = hook.partition(":")
         before_init = getattr(importlib.import_module(mod), fn)
-    module.load(before_init=before_init)
-    if shots_to and heapshot_hook is None:  # the others dump through EventPipe, nothing to load first
-        from binders import dotnet_heapshot
+    from binders import heapshot
 
-        dotnet_heapshot.start(shots_to)
+    heapshot.load_runtime(module, before_init)  # with DLRSIM_HEAPSHOT: ready for heap shots
     version = module.runtime_version()
     emit({"event": "hello", "runtime": runtime_name, "runtime_version": version, "pid": os.getpid()})
 
