@@ -232,12 +232,13 @@ def register(subparsers) -> None:
 
     def snap_args(sp: argparse.ArgumentParser) -> None:
         partial_arg(sp)
-        sp.add_argument("snapshot", metavar="SNAP", help="FILE.mlpd (last shot), FILE.mlpd@N or FILE.mlpd@POINT")
+        sp.add_argument("snapshot", metavar="SNAP",
+                        help="FILE (.mlpd or .nettrace: the last shot), FILE@N or FILE@POINT")
         sp.add_argument("--index", metavar="N|POINT", help="which heap shot of the file (overrides @)")
         sp.add_argument("--json", action="store_true", help="machine-readable output")
 
     sp = sub.add_parser("list", help="heap shots in a file, with point names")
-    sp.add_argument("file", metavar="FILE.mlpd")
+    sp.add_argument("file", metavar="FILE", help="a .mlpd (Mono) or .nettrace (CoreCLR, .NET) file")
     partial_arg(sp)
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_list)
