@@ -21,6 +21,20 @@ from callsite.errors import DlrsimError
 NETTRACE_MAGIC = b"Nettrace"
 
 
+class HeapFormatError(DlrsimError):
+    """A corrupt, truncated or unsupported heap file: ``offset`` is the byte offset in the file where
+    reading failed, ``partial`` the file object with everything decoded before it (complete shots)."""
+
+    FORMAT = "heap file"
+
+    def __init__(self, path: str, offset: int, message: str, partial=None) -> None:
+        self.path = path
+        self.offset = offset
+        self.reason = message
+        self.partial = partial
+        super().__init__(f"{path}: corrupt or truncated {self.FORMAT} at byte offset {offset}: {message}")
+
+
 def sniff(head: bytes) -> str | None:
     """``"mlpd"``, ``"nettrace"`` or None for the first bytes of a file."""
     from callsite.heap.mlpd import LOG_HEADER_ID

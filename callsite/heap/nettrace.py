@@ -44,10 +44,10 @@ from typing import Callable
 
 import numpy as np
 
-from callsite.errors import DlrsimError
 from callsite.heap.eventpipe_stream import Corrupt as _Corrupt
 from callsite.heap.eventpipe_stream import Event as _Event
 from callsite.heap.eventpipe_stream import StreamReader, utf16z as _utf16z
+from callsite.heap.formats import HeapFormatError
 from callsite.heap.mlpd import RawHeapShot, RootRegion
 
 RUNTIME_PROVIDER = "Microsoft-Windows-DotNETRuntime"
@@ -92,15 +92,10 @@ _TYPE_ID_MASK = (1 << TYPE_TAG_SHIFT) - 1
 _ID_MASK = np.uint64((1 << REGION_SHIFT) - 1)
 
 
-class NettraceFormatError(DlrsimError):
+class NettraceFormatError(HeapFormatError):
     """A corrupt, truncated or unsupported nettrace stream (``offset``: byte offset in the file)."""
 
-    def __init__(self, path: str, offset: int, message: str, partial: "HeapDumpFile | None" = None) -> None:
-        self.path = path
-        self.offset = offset
-        self.reason = message
-        self.partial = partial
-        super().__init__(f"{path}: corrupt or truncated nettrace at byte offset {offset}: {message}")
+    FORMAT = "nettrace"
 
 
 @dataclasses.dataclass
