@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
                     os.path.join(ROOT, "tests", "heap", "HeapDemo.cs")], check=True, capture_output=True)
     out = os.path.join(work, "full.nettrace")
     proc = subprocess.run([sys.executable, __file__, "--runtime", args.runtime, "--fill", str(args.fill),
-                           "--capture", dll, out], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+                           "--capture", dll, out], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=ROOT))
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-3000:])
         return 1

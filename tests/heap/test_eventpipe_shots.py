@@ -192,7 +192,8 @@ def test_dump_another_process(demo_dll, tmp_path):
         env = dict(os.environ, PYTHONPATH=ROOT)
         for extra in ([], ["--append", "--point", "again"]):
             proc = subprocess.run([sys.executable, "-m", "callsite", "heap", "dump", str(child.pid), "-o", "p.nettrace",
-                                   "--json", *extra], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+                                   "--json", *extra], capture_output=True, text=True, timeout=120, env=env,
+                                  cwd=tmp_path)
             assert proc.returncode == 0, proc.stderr[-2000:]
     finally:
         child.communicate("\n", timeout=60)
