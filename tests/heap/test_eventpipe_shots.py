@@ -242,3 +242,26 @@ def test_generations_match_the_runtimes_heap_stats(demo):
         outside = s.find("*")[s.gen[s.find("*")] == 5]
         if demo["runtime"] == "coreclr":
             assert len(outside) == 0  # 3.1 has no heap outside the GC's generations
+
+
+def test_conditional_weak_table_values_hang_off_their_keys(tmp_path):
+    """A ConditionalWeakTable entry (a dependent handle) keeps its value alive only through its key:
+    the value's retention path runs through the key, not from a root of its own."""
+    _need("coreclr")
+    out = tmp_path / "cwt.nettrace"
+    code = ("from binders import coreclr, dotnet_heapshot, heapshot; coreclr.load(); import clr; "
+            "from System import Object; from System.Text import StringBuilder; "
+            "from System.Runtime.CompilerServices import ConditionalWeakTable; "
+            "t = ConditionalWeakTable[Object, StringBuilder](); keys = [Object() for _ in range(5)]; "
+            "[t.Add(k, StringBuilder('v')) for k in keys]; "
+            f"dotnet_heapshot.start({str(out)!r}); heapshot.take_heapshot('x')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    s = Snapshot.load(str(out))
+    through_key = 0
+    for o in s.find("System.Text.StringBuilder", exact=True):
+        assert not s.roots(int(o))
+        p = path_to(s, int(o))
+        through_key += p is not None and len(p.objects) >= 2 and s.class_of(p.objects[-2]) == "System.Object"
+    assert through_key == 5
