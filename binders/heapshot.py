@@ -251,6 +251,8 @@ def record_fields(types=None, *, session_: "HeapshotSession | None" = None) -> d
     from System import Type  # type: ignore[import-not-found]
 
     sess = session_ or _session
+    if sess is not None and not isinstance(sess, HeapshotSession):
+        return sess.record_fields(types)
     lib = _field_api(sess.libmono if sess else DEFAULT_LIBMONO)
     out: dict[str, dict[str, str]] = {}
     for t in (types if types is not None else DLR_TYPES):
@@ -314,6 +316,28 @@ def env_hook(libmono: str) -> None:
         load_log_profiler(path, libmono=libmono)
 
 
+def load_runtime(module, before_init: Callable[[str], None] | None = None) -> None:
+    """Load a runtime module (``binders.runtimes``); with ``DLRSIM_HEAPSHOT`` set, ready for heap shots.
+
+    A runtime that must load something before it starts names that hook as
+    ``HEAPSHOT_HOOK`` (Mono: this module's log profiler); the others take
+    heap shots through EventPipe (:mod:`binders.dotnet_heapshot`), started
+    once the runtime runs. ``before_init``, if given, replaces the hook.
+    """
+    shots_to = os.environ.get(ENV_OUTPUT)
+    pre_start = getattr(module, "HEAPSHOT_HOOK", None)
+    if shots_to and pre_start and before_init is None:
+        import importlib
+
+        mod, _, fn = pre_start.partition(":")
+        before_init = getattr(importlib.import_module(mod), fn)
+    module.load(before_init=before_init)
+    if shots_to and pre_start is None:
+        from binders import dotnet_heapshot
+
+        dotnet_heapshot.start(shots_to)
+
+
 def shot(name: str) -> int | None:
     """Take a heap shot at ``name`` when this process has the profiler loaded; otherwise nothing.
 
@@ -324,13 +348,21 @@ def shot(name: str) -> int | None:
     return _session.take(name)
 
 
-def session() -> HeapshotSession | None:
-    """The profiler session of this process, if :func:`load_log_profiler` ran."""
+def session():
+    """The heap shot session of this process: Mono's profiler (:func:`load_log_profiler`) or the
+    EventPipe one of :mod:`binders.dotnet_heapshot` (:func:`install`), or None."""
     return _session
+
+
+def install(session_) -> None:
+    """Use ``session_`` (anything with ``take(name)`` and ``record_fields(types)``) for :func:`shot`."""
+    global _session
+    _session = session_
 
 
 def take_heapshot(name: str, *, timeout: float = 30.0) -> int:
     """Take a heap shot at point ``name`` in this process (see :meth:`HeapshotSession.take`)."""
     if _session is None:
-        raise HeapshotError("no log profiler loaded: call load_log_profiler() before starting Mono")
+        raise HeapshotError("no heap shot session: call load_log_profiler() before starting Mono, or "
+                            "binders.dotnet_heapshot.start() on CoreCLR/.NET")
     return _session.take(name, timeout=timeout)

@@ -28,6 +28,10 @@ LIBMONO_CANDIDATES = (
 FACADE_GLOB = "/usr/lib/mono/4.5/Facades/netstandard.dll"
 
 # Runtime facts that are data, not code paths (see binders/profile.py).
+#: how heap shots are taken here (``binders.worker`` loads it before the runtime starts)
+HEAPSHOT_HOOK = "binders.heapshot:env_hook"
+HEAPSHOT_SUFFIX = ".mlpd"
+
 FACTS = {
     "com_rcw": True,  # Marshal.GetObjectForIUnknown gives a System.__ComObject
     "com_reason": None,

@@ -51,14 +51,14 @@ def main(argv: list[str]) -> int:
     module = runtimes.get(runtime_name)
     before_init = None
     hook = os.environ.get("DLRSIM_BEFORE_INIT")  # "module:function", e.g. a profiler loader
-    if not hook and os.environ.get("DLRSIM_HEAPSHOT"):
-        hook = "binders.heapshot:env_hook"
     if hook:
         import importlib
 
         mod, _, fn = hook.partition(":")
         before_init = getattr(importlib.import_module(mod), fn)
-    module.load(before_init=before_init)
+    from binders import heapshot
+
+    heapshot.load_runtime(module, before_init)  # with DLRSIM_HEAPSHOT: ready for heap shots
     version = module.runtime_version()
     emit({"event": "hello", "runtime": runtime_name, "runtime_version": version, "pid": os.getpid()})
 

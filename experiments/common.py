@@ -210,8 +210,8 @@ def workload_experiment(doc: dict, runtimes: tuple[str, ...], calls: int,
             targets[rt] = dict(res, kind="real", calls=calls)
         else:
             targets[rt] = dict(summarize(res, real=True, runtime=rt), kind="real")
-        if rt == "mono" and heapshots and "binds" in targets[rt]:
-            targets[rt]["heap_evidence"] = heap_evidence(doc, calls)
+        if heapshots and "binds" in targets[rt]:
+            targets[rt]["heap_evidence"] = heap_evidence(doc, calls, rt)
         if tick:
             tick(rt)
     return targets
@@ -222,18 +222,23 @@ DLR_CLASSES = ("Closure", "DynamicMethod", "System.__ComObject", "ComInteropProx
                "CSharpGetMemberBinder", "CallSiteBinder")
 
 
-def heap_evidence(doc: dict, calls: int) -> dict:
-    """A second Mono run of the same workload with heap shots (kept apart so timings stay clean):
+def heap_evidence(doc: dict, calls: int, runtime: str = "mono") -> dict:
+    """A second run of the same workload with heap shots (kept apart so timings stay clean; Mono's
+    log profiler writes ``NAME.mlpd``, EventPipe on coreclr/net8 ``NAME.RUNTIME.nettrace``):
     per-class change ``before -> after`` (the run) and ``after -> reset`` (the program drops its
     sites and binders), for the DLR's classes and the largest changes."""
     from callsite.heap import Snapshot
 
     out_dir = work_dir() / "heap"
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = (out_dir / f"{doc['name']}.mlpd").resolve()
+    from binders import runtimes
+
+    suffix = getattr(runtimes.get(runtime), "HEAPSHOT_SUFFIX", ".nettrace")  # EventPipe unless the runtime says
+    name = f"{doc['name']}{suffix}" if suffix == ".mlpd" else f"{doc['name']}.{runtime}{suffix}"
+    path = (out_dir / name).resolve()
     if path.exists():
         path.unlink()
-    res = real_batch("mono", [(doc["name"], doc, calls)], env={"DLRSIM_HEAPSHOT": str(path)})[doc["name"]]
+    res = real_batch(runtime, [(doc["name"], doc, calls)], env={"DLRSIM_HEAPSHOT": str(path)})[doc["name"]]
     if "binds" not in res:
         return {"error": res.get("error") or res.get("not_applicable")}
     try:

@@ -15,7 +15,7 @@ each batch the host "resets".  Four designs, each in its own fresh worker proces
 After each reset: snippet assemblies the runtime still reports loaded, managed heap
 (``GC.GetTotalMemory(false)``, i.e. without forcing a collection, so the ``reset``
 design is measured as it is left), RSS for comparison; at the end the managed heap
-after a forced full GC and, on Mono with ``DLRSIM_HEAPSHOT``, heap shots
+after a forced full GC and, with ``DLRSIM_HEAPSHOT`` (any runtime), heap shots
 ``e9:before`` / ``e9:end`` (the number of loader objects on the managed heap).
 """
 
@@ -187,7 +187,7 @@ BATCHES = 8
 
 
 def _heap_evidence(path: str) -> dict | None:
-    """Per-class change e9:before -> e9:end from a Mono heap-shot file (the largest ones and the loaders)."""
+    """Per-class change e9:before -> e9:end from a heap-shot file (the largest ones and the loaders)."""
     from callsite.heap import Snapshot
 
     try:
@@ -248,8 +248,11 @@ def run(calls: int = DEFAULT_CALLS, runtimes=common.RUNTIMES, tick=None, heapsho
                 else:
                     env = None
                     shot = None
-                    if heapshots and rt == "mono":
-                        shot = str((shot_dir / f"e9-{mode.replace('+', '-')}.mlpd").resolve())
+                    if heapshots:  # Mono's profiler writes .mlpd, EventPipe (coreclr, net8) .nettrace
+                        from binders import runtimes as runtime_modules
+
+                        suffix = getattr(runtime_modules.get(rt), "HEAPSHOT_SUFFIX", ".nettrace")
+                        shot = str((shot_dir / f"e9-{rt}-{mode.replace('+', '-')}{suffix}").resolve())
                         shot_dir.mkdir(parents=True, exist_ok=True)
                         if os.path.exists(shot):
                             os.remove(shot)

@@ -76,10 +76,9 @@ def main(argv: list[str]) -> int:
     from binders import runtimes
 
     module = runtimes.get(runtime_name)
-    hook = None
-    if os.environ.get("DLRSIM_HEAPSHOT") and runtime_name == "mono":
-        from binders.heapshot import env_hook as hook
-    module.load(before_init=hook)
+    from binders import heapshot
+
+    heapshot.load_runtime(module)  # with DLRSIM_HEAPSHOT: Mono's profiler or EventPipe, as the runtime needs
     version = module.runtime_version()
     mod, _, fn = func.partition(":")
     try:

@@ -29,14 +29,14 @@ def _read(path: str, *, quiet: bool = False):
     """
     from tqdm import tqdm
 
-    from callsite.heap.mlpd import read_mlpd
+    from callsite.heap.formats import read_heap_file
 
     if not os.path.exists(path):
         raise DlrsimError(f"{path}: no such file")
     size = os.path.getsize(path)
     with tqdm(total=size, desc=f"reading {os.path.basename(path)}", file=sys.stderr, delay=1.0,
               disable=quiet, unit="B", unit_scale=True, leave=False) as bar:
-        f = read_mlpd(path, progress=bar.update, allow_partial=_PARTIAL["on"])
+        f = read_heap_file(path, progress=bar.update, allow_partial=_PARTIAL["on"])
     if f.error is not None:
         sys.stderr.write(f"dlrsim heap: warning: {f.error}; using the {len(f.shots)} complete heap shots before it\n")
     return f
@@ -69,9 +69,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json({"file": args.file, "header": {"data_version": f.header.data_version, "pid": f.header.pid,
                                                    "args": f.header.args}, "shots": rows})
         return 0
-    print(format_table(["index", "point", "time_s", "objects", "bytes", "roots"],
-                       [[r["index"], r["point"] or "", r["time_s"], r["objects"], r["bytes"], r["roots"]]
-                        for r in rows]))
+    cols = ["index", "point", "time_s", "objects", "bytes", "roots"] + (["pause_ms"] if rows and "pause_ms" in rows[0]
+                                                                        else [])
+    print(format_table(cols, [[r.get(c) if r.get(c) is not None else "" for c in cols] for r in rows]))
     return 0
 
 
@@ -197,9 +197,32 @@ def cmd_treemap(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dump(args: argparse.Namespace) -> int:
+    from binders.diagnostics import DiagnosticsError, socket_path
+    from binders.dotnet_heapshot import EventPipeHeapshots
+
+    try:
+        socket_path(args.pid)  # fails before any file is touched
+        session = EventPipeHeapshots(args.output, append=args.append)
+        name = args.point or f"pid{args.pid}-{len(session.points)}"
+        index = session.take_from(args.pid, name, timeout=args.timeout)
+    except (DiagnosticsError, OSError) as exc:
+        raise DlrsimError(f"heap dump of process {args.pid}: {exc}") from None
+    point = session.points[-1]
+    if args.json:
+        print_json({"file": args.output, "shot": index, "point": name, "pid": args.pid,
+                    "stream_bytes": point["stream_bytes"], "seconds": point["pause_s"]})
+    else:
+        print(f"wrote heap shot {index} ({name}) of process {args.pid} to {args.output} "
+              f"({point['stream_bytes']:,} bytes, {point['pause_s']:.2f} s)")
+    return 0
+
+
 def register(subparsers) -> None:
-    p = subparsers.add_parser("heap", help="analyse Mono heap shots (.mlpd): summary, diff, dominators, paths",
-                              description="Read Mono heap shots (.mlpd) and show what holds memory.")
+    p = subparsers.add_parser("heap", help="analyse heap shots (Mono .mlpd, CoreCLR/.NET .nettrace): summary, diff, "
+                                           "dominators, paths",
+                              description="Read heap shots (Mono .mlpd; EventPipe .nettrace from CoreCLR 3.1+ and "
+                                          ".NET 5-8) and show what holds memory.")
     sub = p.add_subparsers(dest="heap_command", metavar="SUBCOMMAND", parser_class=type(p))
     sub.required = True
 
@@ -209,12 +232,13 @@ def register(subparsers) -> None:
 
     def snap_args(sp: argparse.ArgumentParser) -> None:
         partial_arg(sp)
-        sp.add_argument("snapshot", metavar="SNAP", help="FILE.mlpd (last shot), FILE.mlpd@N or FILE.mlpd@POINT")
+        sp.add_argument("snapshot", metavar="SNAP",
+                        help="FILE (.mlpd or .nettrace: the last shot), FILE@N or FILE@POINT")
         sp.add_argument("--index", metavar="N|POINT", help="which heap shot of the file (overrides @)")
         sp.add_argument("--json", action="store_true", help="machine-readable output")
 
     sp = sub.add_parser("list", help="heap shots in a file, with point names")
-    sp.add_argument("file", metavar="FILE.mlpd")
+    sp.add_argument("file", metavar="FILE", help="a .mlpd (Mono) or .nettrace (CoreCLR, .NET) file")
     partial_arg(sp)
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_list)
@@ -252,6 +276,15 @@ def register(subparsers) -> None:
     sp.add_argument("--group", action="store_true",
                     help="group the paths of all matching objects by shape and count them")
     sp.set_defaults(func=cmd_paths)
+
+    sp = sub.add_parser("dump", help="dump the GC heap of a running .NET Core 3+ / .NET 5-8 process (EventPipe)")
+    sp.add_argument("pid", type=positive, metavar="PID")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE.nettrace", help="where to write the shot")
+    sp.add_argument("--append", action="store_true", help="add the shot to FILE instead of replacing it")
+    sp.add_argument("--point", metavar="NAME", help="name the shot (FILE@NAME); default pidPID-N")
+    sp.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=cmd_dump)
 
     sp = sub.add_parser("treemap", help="write an HTML treemap of the dominator tree")
     snap_args(sp)

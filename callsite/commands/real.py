@@ -19,9 +19,10 @@ def register(sub) -> None:
     add_timeout(p, None)
     p.add_argument("--out", metavar="FILE.jsonl", help="the run file: its jobs, then every event as it happens (default: a new file in ./dlrsim-out/runs/)")
     p.add_argument("--levels", action="store_true", help="include the per-call levels in --json output")
-    p.add_argument("--heapshots", metavar="FILE.mlpd",
-                   help="mono only: load the Mono log profiler and take heap shots named WORKLOAD:before, "
-                        ":during, :after and :reset (read them with `dlrsim heap`)")
+    p.add_argument("--heapshots", metavar="FILE",
+                   help="take heap shots named WORKLOAD:before, :during, :after and :reset into FILE (read them "
+                        "with `dlrsim heap`): a .mlpd from Mono's log profiler, or on coreclr/net8 a .nettrace "
+                        "from EventPipe heap dumps")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -46,8 +47,6 @@ def run(args) -> int:
            "levels": True}
     env = None
     if args.heapshots:
-        if args.runtime != "mono":
-            raise DlrsimError("--heapshots needs --runtime mono (the Mono log profiler)")
         from callsite.output import output_file
         env = {"DLRSIM_HEAPSHOT": str(output_file(args.heapshots, "--heapshots"))}
     hello, (outcome,) = host.run_batch(args.runtime, [job], timeout=args.timeout, out=args.out, env=env)

@@ -41,7 +41,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from callsite.errors import DlrsimError
+from callsite.heap.formats import HeapFormatError
 
 LOG_HEADER_ID = 0x4D505A01
 BUF_ID = 0x4D504C01
@@ -88,7 +88,7 @@ _OBJ_EVENT = TYPE_HEAP | (HEAP_OBJECT << 4)
 _ROOT_EVENT = TYPE_HEAP | (HEAP_ROOT << 4)
 
 
-class MlpdFormatError(DlrsimError):
+class MlpdFormatError(HeapFormatError):
     """A corrupt, truncated or unsupported ``.mlpd`` file.
 
     ``offset`` is the byte offset in the file where reading failed;
@@ -96,12 +96,7 @@ class MlpdFormatError(DlrsimError):
     (complete heap shots only), so callers can still use it.
     """
 
-    def __init__(self, path: str, offset: int, message: str, partial: "MlpdFile | None" = None) -> None:
-        self.path = path
-        self.offset = offset
-        self.reason = message
-        self.partial = partial
-        super().__init__(f"{path}: corrupt or truncated mlpd at byte offset {offset}: {message}")
+    FORMAT = "mlpd"
 
 
 @dataclasses.dataclass
@@ -813,13 +808,10 @@ def read_mlpd(path: str | os.PathLike, *, allow_partial: bool = False,
     result as ``.partial``. ``progress`` is called with bytes consumed per
     buffer (for progress bars on large files).
     """
+    from callsite.heap.formats import read_bytes
+
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise DlrsimError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parse_mlpd(raw, path=path, allow_partial=allow_partial, progress=progress)
+    return parse_mlpd(read_bytes(path), path=path, allow_partial=allow_partial, progress=progress)
 
 
 def parse_mlpd(raw: bytes, *, path: str = "<bytes>", allow_partial: bool = False,

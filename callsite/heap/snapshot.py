@@ -25,7 +25,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from callsite.errors import DlrsimError
-from callsite.heap.mlpd import MlpdFile, RawHeapShot, RootRegion, read_mlpd
+from callsite.heap.formats import read_heap_file
+from callsite.heap.mlpd import MlpdFile, RawHeapShot, RootRegion
 
 #: Root kinds as shown to users; GC handle roots are split by the table they live in.
 ROOT_KINDS: tuple[str, ...] = (
@@ -170,7 +171,7 @@ class Snapshot:
         path, sel = split_spec(os.fspath(spec))
         if index is not None:
             sel = str(index)
-        f = mlpd if mlpd is not None else read_mlpd(path)
+        f = mlpd if mlpd is not None else read_heap_file(path)
         return cls.from_mlpd(f, select_shot(f, path, sel))
 
     @classmethod
@@ -430,7 +431,9 @@ def select_shot(f: MlpdFile, path: str, sel: str | None) -> int:
     n = len(f.shots)
     if n == 0:
         extra = f" (reading stopped early: {f.error.reason})" if f.error else ""
-        raise DlrsimError(f"{path}: no heap shots in file{extra}; was the profiler started with 'heapshot'?")
+        raise DlrsimError(f"{path}: no heap shots in file{extra}; for .mlpd: was the Mono profiler "
+                           "started with 'heapshot'? for .nettrace: was Microsoft-Windows-DotNETRuntime enabled with "
+                           "keywords 0x1980001 at level 5?")
     if sel is None or sel == "":
         return n - 1
     try:
@@ -459,6 +462,8 @@ def list_shots(f: MlpdFile) -> list[dict]:
             "bytes": int(s.obj_size.sum()),
             "roots": int(len(s.root_obj)),
         })
+        if getattr(s, "pause_ns", None):  # EventPipe dumps: how long the runtime was suspended for it
+            rows[-1]["pause_ms"] = round(s.pause_ns / 1e6, 1)
     return rows
 
 
@@ -469,7 +474,7 @@ def load_pair(specs: Sequence[str]) -> list[Snapshot]:
     for spec in specs:
         path, sel = split_spec(spec)
         if path not in cache:
-            cache[path] = read_mlpd(path)
+            cache[path] = read_heap_file(path)
         out.append(Snapshot.load(spec, mlpd=cache[path]))
     return out
 

@@ -36,6 +36,11 @@ def test_base_is_complete(base):
                                                                     HealthCheck.too_slow])
 @given(data=st.data())
 def test_truncate_and_flip(base, data):
+    _parse_or_documented_error(truncated_and_flipped(base, data))
+
+
+def truncated_and_flipped(base: bytes, data) -> bytes:
+    """``base`` cut at a random length, then up to 8 random bytes overwritten."""
     cut = data.draw(st.integers(0, len(base)))
     raw = bytearray(base[:cut])
     for _ in range(data.draw(st.integers(0, 8))):
@@ -43,7 +48,7 @@ def test_truncate_and_flip(base, data):
             break
         pos = data.draw(st.integers(0, len(raw) - 1))
         raw[pos] = data.draw(st.integers(0, 255))
-    _parse_or_documented_error(bytes(raw))
+    return bytes(raw)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
