@@ -31,6 +31,7 @@ FACADE_GLOB = "/usr/lib/mono/4.5/Facades/netstandard.dll"
 FACTS = {
     "com_rcw": True,  # Marshal.GetObjectForIUnknown gives a System.__ComObject
     "com_reason": None,
+    "heapshots": True,  # the Mono log profiler loads into the hosted runtime (binders/heapshot.py)
 }
 
 

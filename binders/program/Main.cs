@@ -1,0 +1,97 @@
+// dlrsim program helper: command-line uses (tests and benchmarks).
+//   mono dlrsim-program.exe pdb IN OUT       copy IN to OUT with a portable PDB (from IN's .mdb)
+//   mono dlrsim-program.exe rewrite IN [N]   rewrite IN N times in memory; print sites and seconds
+using System;
+using System.Diagnostics;
+
+namespace Dlrsim.Program
+{
+    public static class Tool
+    {
+        public static int Main(string[] args)
+        {
+            if (args.Length == 3 && args[0] == "pdb")
+            {
+                Rewriter.WritePortablePdb(args[1], args[2]);
+                return 0;
+            }
+            if (args.Length >= 2 && args[0] == "rewrite")
+            {
+                int n = args.Length > 2 ? int.Parse(args[2]) : 1;
+                string sites = "";
+                byte[] bytes = null;
+                for (int k = 0; k < n; k++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    bytes = Rewriter.Rewrite(args[1], false, out sites);
+                    Console.WriteLine("seconds\t" + sw.Elapsed.TotalSeconds.ToString("R"));
+                }
+                Console.WriteLine("bytes\t" + bytes.Length);
+                Console.WriteLine("symbols\t" + Rewriter.Symbols);
+                Console.Write(sites);
+                return 0;
+            }
+            Console.Error.WriteLine("usage: dlrsim-program.exe pdb IN OUT | rewrite IN [N]");
+            return 2;
+        }
+    }
+}
+
+namespace Dlrsim.Program
+{
+    /// <summary>Resolves the program's references from its own folder, and the helper's own
+    /// libraries (Mono.Cecil) from the helper's folder (CoreCLR has no GAC).</summary>
+    public static class Loader
+    {
+        static string[] folders = new string[0];
+
+        public static void Install(string programFolder)
+        {
+            var helperFolder = System.IO.Path.GetDirectoryName(typeof(Loader).Assembly.Location);
+            folders = new[] { programFolder, helperFolder };
+            AppDomain.CurrentDomain.AssemblyResolve += Resolve;
+        }
+
+        static System.Reflection.Assembly Resolve(object sender, ResolveEventArgs e)
+        {
+            var name = new System.Reflection.AssemblyName(e.Name).Name;
+            foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
+                if (a.GetName().Name == name) return a;
+            foreach (var folder in folders)
+                foreach (var ext in new[] { ".dll", ".exe" })
+                {
+                    var path = System.IO.Path.Combine(folder, name + ext);
+                    if (System.IO.File.Exists(path)) return System.Reflection.Assembly.LoadFrom(path);
+                }
+            return null;
+        }
+
+        /// <summary>Rewrites and loads the program; its entry point, or null if it has none.</summary>
+        public static System.Reflection.MethodInfo Load(string path, bool record, out string sites)
+        {
+            var bytes = Rewriter.Rewrite(path, record, out sites);
+            return System.Reflection.Assembly.Load(bytes).EntryPoint;
+        }
+
+        /// <summary>Runs the entry point; returns its exit code, or throws what the program threw.</summary>
+        public static int Run(System.Reflection.MethodInfo entry, string[] args)
+        {
+            object result;
+            try
+            {
+                result = entry.Invoke(null, entry.GetParameters().Length == 0 ? null : new object[] { args });
+            }
+            catch (System.Reflection.TargetInvocationException e)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                throw;
+            }
+            finally
+            {
+                Console.Out.Flush();
+                Console.Error.Flush();
+            }
+            return result is int ? (int)result : 0;
+        }
+    }
+}

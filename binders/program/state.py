@@ -1,0 +1,141 @@
+"""Every site's counts and caches, read from the running program (inside the worker).
+
+Counts come from the helper's ``Sites`` arrays (calls before each ``Target`` load, binds from the
+counting binder, site objects made at each ``Create``); bind events carry the argument types and
+the positions restricted by identity, which :class:`callsite.stats.SiteStats` turns into type,
+repeat and identity binds exactly as for a replay.  Caches are read by reflection as the replays
+read them (:mod:`binders.observe`): L1 from the newest site object, L2 from its binder's rule cache
+for the site's delegate type.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import clr  # noqa: F401
+import System  # noqa: E402
+from System.Runtime.InteropServices import Marshal  # noqa: E402
+
+from binders import observe  # noqa: E402
+from callsite.stats import SiteStats  # noqa: E402
+
+L1_MAX = 10
+
+
+@dataclass(frozen=True)
+class SiteDef:
+    id: int
+    type: str
+    method: str
+    file: str
+    line: int
+    column: int
+    storage: str
+    delegate: str
+
+    @classmethod
+    def parse(cls, line: str) -> "SiteDef":
+        f = line.split("\t")
+        return cls(int(f[0]), f[1], f[2], f[3], int(f[4]), int(f[5]), f[6], f[7])
+
+
+def released_com(obj) -> bool:
+    """A COM object whose RCW the program has released: the rule can never be used for it again."""
+    if not Marshal.IsComObject(obj):
+        return False
+    try:
+        ptr = Marshal.GetIUnknownForObject(obj)
+    except System.Exception:
+        return True
+    Marshal.Release(ptr)
+    return False
+
+
+class SiteTable:
+    def __init__(self, sites_text: str, record: bool = False) -> None:
+        from Dlrsim.Program import Binders, Recorder, Sites
+
+        self.Sites, self.Binders, self.Recorder = Sites, Binders, Recorder
+        self.defs = [SiteDef.parse(ln) for ln in sites_text.splitlines() if ln.strip()]
+        self.stats = [SiteStats(f"site{d.id}", d.storage, "", "") for d in self.defs]
+        self.restricted: list[dict] = [{} for _ in self.defs]
+        self.record = record
+        self.lock = threading.Lock()
+        self._rules_fields: dict = {}
+
+    def _drain(self) -> None:
+        for line in self.Sites.DrainBinds():
+            sid, call, sig, positions, types = (str(line).split("\t") + ["", ""])[:5]
+            sid = int(sid)
+            pos = [int(p) for p in positions.split(",") if p]
+            self.stats[sid].record_bind(int(call), tuple(sig.split(",")) if sig else (), pos)
+            for p, t in zip(pos, types.split(",")):
+                self.restricted[sid].setdefault(p, set()).add(t)
+
+    def _caches(self, sid: int, delegate_type) -> dict:
+        site = self.Sites.Last[sid]
+        binder = self.Sites.LastBinder[sid]
+        l1 = []
+        if site is not None:
+            t = site.GetType()
+            fi = self._rules_fields.get(t.AssemblyQualifiedName)
+            if fi is None:
+                fi = self._rules_fields[t.AssemblyQualifiedName] = observe.rules_field(t)
+            l1 = observe.l1_rules(site, fi)
+        l2 = observe.l2_rules(binder, delegate_type) if binder is not None and delegate_type is not None else []
+        rules = observe.IdentitySet()
+        for r in l1 + l2:
+            rules.add(r)
+        instance, strong, stale = observe.IdentitySet(), 0, observe.IdentitySet()
+        for r in rules.items:
+            weak, consts = observe.rule_constants(r)
+            held = [c for c in consts if self.Sites.IsRestricted(c)]
+            if weak or held:
+                instance.add(r)
+                strong += len(held)
+                if any(w.Target is None for w in weak) or any(released_com(c) for c in held):
+                    stale.add(r)
+        in_l1 = observe.IdentitySet()
+        for r in l1:
+            in_l1.add(r)
+        stale_l1 = sum(1 for r in stale.items if not in_l1.add(r))
+        return {"l1_rules": len(l1), "l2_rules": len(l2), "rules_retained": len(rules),
+                "instance_rules": len(instance), "strong_refs_retained": strong,
+                "weak_handles_retained": sum(len(observe.weak_references(r)) for r in rules.items),
+                "stale_rules_l1": stale_l1, "stale_rules_l2": len(stale) - stale_l1}
+
+    def state(self) -> dict:
+        with self.lock:
+            self._drain()
+            sites = []
+            wrappers = observe.IdentitySet()
+            for d in self.defs:
+                sid = d.id
+                site = self.Sites.Last[sid]
+                binder = self.Sites.LastBinder[sid]
+                delegate_type = site.GetType().GetGenericArguments()[0] if site is not None else None
+                if binder is not None:
+                    wrappers.add(binder)
+                key = next((k for k, w in enumerate(wrappers.items) if System.Object.ReferenceEquals(w, binder)), None)
+                spec = self.Binders.SpecOf(binder) if binder is not None else None
+                st = self.stats[sid]
+                st.calls = int(self.Sites.Calls[sid])
+                row = {
+                    "id": sid, "type": d.type, "il_method": d.method, "file": d.file, "line": d.line,
+                    "column": d.column, "storage": d.storage, "delegate": d.delegate,
+                    "binder_spec": str(spec) if spec is not None else None, "binder_key": key,
+                    "instances": int(self.Sites.Instances[sid]), "binder_calls": int(self.Sites.BinderCalls[sid]),
+                    "counted_binds": int(self.Sites.Binds[sid]),
+                    "restricted": {str(p): sorted(ts) for p, ts in sorted(self.restricted[sid].items())},
+                    "stats": st.to_dict(L1_MAX),
+                }
+                row.update(self._caches(sid, delegate_type))
+                sites.append(row)
+            return {"sites": sites, "unattributed_binds": int(self.Sites.Unattributed)}
+
+    def flush_record(self, path: str) -> None:
+        lines = list(self.Recorder.Drain())
+        if lines:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write("\n".join(str(x) for x in lines) + "\n")
