@@ -40,10 +40,30 @@ class SiteDef:
         return cls(int(f[0]), f[1], f[2], f[3], int(f[4]), int(f[5]), f[6], f[7])
 
 
+_PROXY_COUNT = []
+
+
+def _proxy_count():
+    """Mono keeps an RCW's count in its ComInteropProxy (``ref_count``; 0 once released)."""
+    if not _PROXY_COUNT:
+        from System.Reflection import BindingFlags
+
+        t = clr.GetClrType(System.Object).Assembly.GetType("Mono.Interop.ComInteropProxy")
+        _PROXY_COUNT.append(t.GetField("ref_count", BindingFlags.NonPublic | BindingFlags.Instance) if t else None)
+    return _PROXY_COUNT[0]
+
+
 def released_com(obj) -> bool:
     """A COM object whose RCW the program has released: the rule can never be used for it again."""
     if not Marshal.IsComObject(obj):
         return False
+    field = _proxy_count()
+    if field is not None:
+        from System.Runtime.Remoting import RemotingServices
+
+        proxy = RemotingServices.GetRealProxy(obj)
+        if proxy is not None:
+            return int(field.GetValue(proxy)) <= 0
     try:
         ptr = Marshal.GetIUnknownForObject(obj)
     except System.Exception:
@@ -100,7 +120,10 @@ class SiteTable:
         for r in l1:
             in_l1.add(r)
         stale_l1 = sum(1 for r in stale.items if not in_l1.add(r))
-        return {"l1_rules": len(l1), "l2_rules": len(l2), "rules_retained": len(rules),
+        distinct_l2 = observe.IdentitySet()
+        for r in l2:
+            distinct_l2.add(r)
+        return {"l1_rules": len(l1), "l2_rules": len(distinct_l2), "rules_retained": len(rules),
                 "instance_rules": len(instance), "strong_refs_retained": strong,
                 "weak_handles_retained": sum(len(observe.weak_references(r)) for r in rules.items),
                 "stale_rules_l1": stale_l1, "stale_rules_l2": len(stale) - stale_l1}
