@@ -16,9 +16,9 @@ public class Sink
 // A site kept in an instance field, made by each object's constructor.
 public class Holder
 {
-    readonly CallSite<Func<CallSite, object, object>> length = CallSite<Func<CallSite, object, object>>.Create(
+    readonly CallSite<Func<CallSite, object, object>> length = CallSite<Func<CallSite, object, object>>.Create(  // FIELD_SITE
         Binder.GetMember(CSharpBinderFlags.None, "Length", typeof(Holder),
-                         new[] { CSharpArgumentInfo.Create(CSharpArgumentInfoFlags.None, null) }));  // FIELD_SITE
+                         new[] { CSharpArgumentInfo.Create(CSharpArgumentInfoFlags.None, null) }));
 
     public object Get(object o) { return length.Target(length, o); }
 }
