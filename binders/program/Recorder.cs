@@ -31,7 +31,9 @@ namespace Dlrsim.Program
                     sb.Append('\t');
                     if (a == null) sb.Append("null");
                     else if (a is Type) sb.Append("T:").Append(((Type)a).FullName);
-                    else if (a is string || a.GetType().IsValueType) sb.Append("V:").Append(a.GetType().FullName);
+                    else if (a is string || a.GetType().IsValueType)
+                        sb.Append("V:").Append(a.GetType().FullName).Append(':').Append(
+                            Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture).Replace('\t', ' ').Replace('\n', ' '));
                     else if (Marshal.IsComObject(a)) sb.Append("C:").Append(IdOf(a));
                     else sb.Append("O:").Append(a.GetType().FullName).Append(':').Append(IdOf(a));
                 }
@@ -75,7 +77,8 @@ namespace Dlrsim.Program
                 }
                 var mr = i.Operand as MethodReference;
                 if (i.OpCode.Code == Code.Callvirt && mr != null && mr.Name == "Invoke" && mr.Parameters.Count > 0
-                    && mr.Parameters[0].ParameterType.FullName == "System.Runtime.CompilerServices.CallSite")
+                    && Resolve(mr.Parameters[0].ParameterType, mr.DeclaringType as GenericInstanceType).FullName
+                       == "System.Runtime.CompilerServices.CallSite")
                 {
                     if (depth == 0) invoke = i;
                     else depth--;

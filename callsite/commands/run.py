@@ -63,10 +63,15 @@ def run(args) -> int:
                         record=bool(args.record), heapshots=args.heapshots,
                         passthrough=(out, sys.stderr.buffer))
     report = sitereport.build(result)
+    problems = []
     if args.record:
         from binders.program.record import write_workload
 
-        report.extra["record"] = write_workload(result, report, args.record)
+        try:
+            report.extra["record"] = write_workload(result, report, args.record)
+        except DlrsimError as exc:  # the report still comes out; the error is ours, exit 2
+            report.extra["record"] = {"error": str(exc)}
+            problems.append(str(exc))
     if args.lint:
         from callsite.runlint import compare_with_lint
 
@@ -79,6 +84,9 @@ def run(args) -> int:
         sys.stdout.write(sarif_text(report))
     else:
         sys.stdout.write(render_text(report))
+    if problems:
+        sys.stdout.flush()
+        raise DlrsimError(problems[0])
     return report.exit_code
 
 
@@ -119,7 +127,7 @@ def render_text(report) -> str:
                      f"runtime-leaky sites, missed {len(lint['missed'])}; {len(lint['not_leaked'])} lint "
                      f"findings did not leak in this run")
     rec = report.extra.get("record")
-    if rec:
+    if rec and "path" in rec:
         lines.append(f"recorded {rec['calls']} calls at {rec['sites']} sites to {rec['path']}")
     if report.extra.get("heapshots"):
         lines.append(f"heap shots (before, exit) in {report.extra['heapshots']}")
