@@ -49,7 +49,8 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
     for src in sorted(PROGRAMS.glob("*.cs")):
         name = src.stem
         target = out / (name + (".dll" if name in LIBRARIES else ".exe"))
-        cmd = ["mcs", "-debug", "-nologo", f"-out:{target}", "-r:Microsoft.CSharp", "-r:System.Core", str(src)]
+        parts = [str(src)] + [str(p) for p in sorted((PROGRAMS / name).glob("*.cs"))]  # ComHidden/*.cs
+        cmd = ["mcs", "-debug", "-nologo", f"-out:{target}", "-r:Microsoft.CSharp", "-r:System.Core", *parts]
         if name in LIBRARIES:
             cmd.insert(1, "-target:library")
         done = subprocess.run(cmd, capture_output=True, text=True)
