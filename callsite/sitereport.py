@@ -171,8 +171,6 @@ def build(run) -> SiteReport:
     extra = {"out_dir": str(run.out_dir), "args": run.args,
              "rewrite_seconds": loaded.get("rewrite_seconds"),
              "unattributed_binds": state.get("unattributed_binds", 0)}
-    if run.heapshots:
-        extra["heapshots"] = str(run.heapshots)
     return SiteReport(program=run.program, runtime=run.runtime, runtime_version=hello.get("runtime_version"),
                       symbols=loaded.get("symbols", "none"), outcome=outcome, sites=site_rows(state),
                       complete=bool(state.get("final")), extra=extra)

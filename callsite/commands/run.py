@@ -64,6 +64,12 @@ def run(args) -> int:
                         passthrough=(out, sys.stderr.buffer))
     report = sitereport.build(result)
     problems = []
+    if args.heapshots and result.first("heapshots"):
+        from callsite.runheap import heap_evidence
+
+        report.extra["heapshots"] = heap_evidence(report, str(result.heapshots))
+    elif args.heapshots:
+        problems.append(f"--heapshots: the program ended before the exit shot was taken ({result.heapshots})")
     if args.record:
         from binders.program.record import write_workload
 
@@ -129,8 +135,15 @@ def render_text(report) -> str:
     rec = report.extra.get("record")
     if rec and "path" in rec:
         lines.append(f"recorded {rec['calls']} calls at {rec['sites']} sites to {rec['path']}")
-    if report.extra.get("heapshots"):
-        lines.append(f"heap shots (before, exit) in {report.extra['heapshots']}")
+    shots = report.extra.get("heapshots")
+    if isinstance(shots, dict):
+        lines.append(f"heap shots (before, exit) in {shots['file']}: managed heap {shots['heap_bytes_before']:,} B "
+                     f"before, {shots['heap_bytes_at_exit']:,} B at exit")
+        for s in report.sites:
+            for h in s.get("heap", []):
+                lines.append(f"  {_short(s['file']) if s['file'] else s['method']}:{s['line']}: {h['held_by_rules']} of "
+                             f"{h['live_at_exit']} live {h['type']} at exit are held by this site's rules "
+                             f"({h['live_before']} before)")
     lines.append(f"run files in {report.extra['out_dir']}")
     return "\n".join(lines) + "\n"
 
