@@ -51,9 +51,14 @@ namespace Dlrsim.Program
             var storage = new Dictionary<string, int>();
             var creates = new Dictionary<MethodDefinition, List<KeyValuePair<Instruction, SiteDef>>>();
             var methods = new List<MethodDefinition>();
+            var raw = RawIL.For(path, module);
             foreach (var type in AllTypes(module))
                 foreach (var method in type.Methods)
-                    if (method.HasBody) { methods.Add(method); creates[method] = FindSites(method, lines, defs, storage); }
+                    if (method.HasBody && raw.MayHaveSites(method))
+                    {
+                        methods.Add(method);
+                        creates[method] = FindSites(method, lines, defs, storage);
+                    }
             foreach (var method in methods)
                 RewriteMethod(method, refs, storage, creates[method], record);
             var ms = new MemoryStream();

@@ -20,7 +20,7 @@ from pathlib import Path
 from callsite.errors import DlrsimError
 
 HERE = Path(__file__).resolve().parent
-SOURCES = ("Rewriter.cs", "SourceLines.cs", "Sites.cs", "Binders.cs", "Recorder.cs", "Main.cs")
+SOURCES = ("Rewriter.cs", "RawIL.cs", "SourceLines.cs", "Sites.cs", "Binders.cs", "Recorder.cs", "Main.cs")
 NAME = "dlrsim-program.exe"
 GAC = "/usr/lib/mono/gac"
 LIBRARIES = {

@@ -85,9 +85,12 @@ def _pump(src: IO[bytes], sinks: list) -> None:
 
 def run(program: str | os.PathLike, args: list[str] | None = None, *, runtime: str = "mono",
         timeout: float | None = None, out_dir: str | os.PathLike | None = None,
-        record: bool = False, heapshots: str | os.PathLike | None = None,
+        record: bool = False, heapshots: str | os.PathLike | None = None, instrument: bool = True,
         passthrough: tuple[IO[bytes] | None, IO[bytes] | None] = (None, None)) -> ProgramRun:
-    """Run ``program`` instrumented on ``runtime``; never raises for what the program does."""
+    """Run ``program`` instrumented on ``runtime``; never raises for what the program does.
+
+    ``instrument=False`` hosts the program the same way without rewriting it (the baseline the
+    benchmarks compare with)."""
     path = Path(program).resolve()
     check_assembly(path)
     host.check_runtime(runtime)
@@ -99,7 +102,7 @@ def run(program: str | os.PathLike, args: list[str] | None = None, *, runtime: s
     res = ProgramRun(str(path), runtime, list(args or []), out_dir=out)
     events_path = out / "events.jsonl"
     events_path.write_text("")
-    job = {"program": str(path), "args": res.args, "helper": str(exe)}
+    job = {"program": str(path), "args": res.args, "helper": str(exe), "instrument": instrument}
     if record:
         res.record_calls = out / "calls.tsv"
         res.record_calls.write_text("")

@@ -70,7 +70,10 @@ def main(argv: list[str]) -> int:
     Loader.Install(os.path.dirname(program))
     t0 = time.perf_counter()
     try:
-        entry, sites_text = Loader.Load(program, bool(job.get("record")), "")
+        if job.get("instrument", True):
+            entry, sites_text = Loader.Load(program, bool(job.get("record")), "")
+        else:  # the benchmarks' baseline: the same program, hosted the same way, not rewritten
+            entry, sites_text = Loader.LoadPlain(program), ""
     except Exception as exc:  # noqa: BLE001 - reported as the user's input problem
         name = type(exc).__name__
         inner = getattr(exc, "InnerException", None)
