@@ -127,6 +127,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--calls", type=int, default=5_000_000)
     ap.add_argument("--repeats", type=int, default=4, help="rewrites of the big assembly (the first warms the JIT)")
+    ap.add_argument("--no-rewrite", action="store_true", help="only the overhead part")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="dlrsim-run-bench-") as tmp:
@@ -135,7 +136,7 @@ def main(argv=None) -> int:
         os.chdir(work)
         try:
             result = {"overhead": overhead(args.runtime, args.rounds, args.calls, work),
-                      "rewrite": [rewrite(work, args.repeats, every) for every in (20, 1)]}
+                      "rewrite": [] if args.no_rewrite else [rewrite(work, args.repeats, every) for every in (20, 1)]}
         finally:
             os.chdir(cwd)
     if args.json:
