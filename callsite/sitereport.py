@@ -170,7 +170,8 @@ def build(run) -> SiteReport:
     outcome["stderr"] = run.stderr
     extra = {"out_dir": str(run.out_dir), "args": run.args,
              "rewrite_seconds": loaded.get("rewrite_seconds"),
-             "unattributed_binds": state.get("unattributed_binds", 0)}
+             "unattributed_binds": state.get("unattributed_binds", 0),
+             "sites_in_program": state.get("sites_in_program", len(state["sites"]))}
     return SiteReport(program=run.program, runtime=run.runtime, runtime_version=hello.get("runtime_version"),
                       symbols=loaded.get("symbols", "none"), outcome=outcome, sites=site_rows(state),
                       complete=bool(state.get("final")), extra=extra)

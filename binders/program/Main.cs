@@ -72,7 +72,9 @@ namespace Dlrsim.Program
         public static System.Reflection.MethodInfo Load(string path, bool record, out string sites)
         {
             var bytes = Rewriter.Rewrite(path, record, out sites);
-            return System.Reflection.Assembly.Load(bytes).EntryPoint;
+            var program = System.Reflection.Assembly.Load(bytes);
+            Sites.UseCounters(program);
+            return program.EntryPoint;
         }
 
         /// <summary>The program as it is, without instrumentation (the benchmarks' baseline).</summary>

@@ -90,6 +90,25 @@ namespace Dlrsim.Program
 
         public static void Hit(int id) { Interlocked.Increment(ref Calls[id]); }
 
+        static System.Reflection.FieldInfo[] counters = new System.Reflection.FieldInfo[0];
+
+        /// <summary>The rewritten program's own counters (see Imports.AddCounters).</summary>
+        public static void UseCounters(System.Reflection.Assembly program)
+        {
+            var t = program.GetType(Imports.CountersType);
+            var fields = new System.Reflection.FieldInfo[t == null ? 0 : t.GetFields().Length];
+            for (int k = 0; k < fields.Length; k++) fields[k] = t.GetField("C" + k);
+            counters = fields;
+        }
+
+        /// <summary>Calls of a site so far: its counter, plus calls counted by object lookup.</summary>
+        public static long CallsOf(int id)
+        {
+            long n = Interlocked.Read(ref Calls[id]);
+            var f = id < counters.Length ? counters[id] : null;
+            return f == null ? n : n + (long)f.GetValue(null);
+        }
+
         public static void HitObject(object site)
         {
             SiteId sid;
@@ -121,7 +140,8 @@ namespace Dlrsim.Program
         {
             int id = IdOf(site);
             if (id < 0) { Interlocked.Increment(ref Unattributed); return; }
-            long call = Interlocked.Increment(ref Binds[id]) >= 0 ? Interlocked.Read(ref Calls[id]) : 0;
+            Interlocked.Increment(ref Binds[id]);
+            long call = CallsOf(id);
             // Which arguments the rule is restricted to by identity: constants of the rule that are
             // the very argument objects (types, strings and boxes never are: a Type receiver
             // compiles to a token, a value test compares values).

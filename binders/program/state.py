@@ -129,21 +129,28 @@ class SiteTable:
                 "stale_rules_l1": stale_l1, "stale_rules_l2": len(stale) - stale_l1}
 
     def state(self) -> dict:
+        """Every site that has been created so far (a site never reached has no row)."""
         with self.lock:
             self._drain()
             sites = []
-            wrappers = observe.IdentitySet()
+            keys: dict[int, list] = {}  # identity hash -> [(wrapper, key)]: binder objects in order seen
             for d in self.defs:
                 sid = d.id
+                if int(self.Sites.Instances[sid]) == 0:
+                    continue
                 site = self.Sites.Last[sid]
                 binder = self.Sites.LastBinder[sid]
                 delegate_type = site.GetType().GetGenericArguments()[0] if site is not None else None
+                key = None
                 if binder is not None:
-                    wrappers.add(binder)
-                key = next((k for k, w in enumerate(wrappers.items) if System.Object.ReferenceEquals(w, binder)), None)
+                    bucket = keys.setdefault(observe.RuntimeHelpers.GetHashCode(binder), [])
+                    key = next((k for w, k in bucket if System.Object.ReferenceEquals(w, binder)), None)
+                    if key is None:
+                        key = sum(len(b) for b in keys.values())
+                        bucket.append((binder, key))
                 spec = self.Binders.SpecOf(binder) if binder is not None else None
                 st = self.stats[sid]
-                st.calls = int(self.Sites.Calls[sid])
+                st.calls = int(self.Sites.CallsOf(sid))
                 row = {
                     "id": sid, "type": d.type, "il_method": d.method, "file": d.file, "line": d.line,
                     "column": d.column, "storage": d.storage, "delegate": d.delegate,
@@ -155,7 +162,8 @@ class SiteTable:
                 }
                 row.update(self._caches(sid, delegate_type))
                 sites.append(row)
-            return {"sites": sites, "unattributed_binds": int(self.Sites.Unattributed)}
+            return {"sites": sites, "sites_in_program": len(self.defs),
+                    "unattributed_binds": int(self.Sites.Unattributed)}
 
     def flush_record(self, path: str) -> None:
         lines = list(self.Recorder.Drain())

@@ -121,14 +121,18 @@ def main(argv: list[str]) -> int:
     Sites.ExitHook = System.Action[int](on_exit)
 
     def sampler() -> None:
+        # Every half second, or less often when reading the state is slow (many sites), so that
+        # the sampler never takes more than about a tenth of a core from the program.
         every = float(job.get("snapshot_every", 0.5))
         while not finished.wait(every):
+            t = time.perf_counter()
             try:
                 events.emit({"event": "state", "final": False, **table.state()})
                 if job.get("record"):
                     table.flush_record(job["record"])
             except Exception:  # noqa: BLE001 - a snapshot racing the program: try again next time
                 pass
+            every = max(float(job.get("snapshot_every", 0.5)), 10 * (time.perf_counter() - t))
 
     heapshot.shot("before")
     threading.Thread(target=sampler, daemon=True, name="dlrsim-sampler").start()

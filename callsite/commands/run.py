@@ -117,6 +117,8 @@ def render_text(report) -> str:
         rows.append([where, s["method"], f"{s['kind'] or '?'} {s['member'] or ''}".strip(), s["calls"], s["binds"],
                      s["l1_rules"], s["l2_rules"], s["instance_rules"], s["ic_state"],
                      ", ".join(f["kind"] for f in s["findings"]) or "-"])
+    lines.append(f"{len(report.sites)} of the program's {report.extra.get('sites_in_program', len(report.sites))} "
+                 "dynamic call sites ran")
     if rows:
         lines.append(format_table(["site", "method", "operation", "calls", "binds", "L1", "L2", "inst", "ic",
                                    "findings"], rows))
