@@ -83,6 +83,25 @@ namespace Dlrsim.Program
             return System.Reflection.Assembly.LoadFrom(path).EntryPoint;
         }
 
+        public static int ExitCode;
+        public static Exception Error;
+
+        /// <summary>Runs the entry point on a thread of its own; the host's one Python thread waits for
+        /// it with Join(timeout) and reads the state between waits, so no two Python threads ever
+        /// call into the runtime at once (that deadlocked Mono once: a sampler thread in a call
+        /// while the main thread came back from the program).</summary>
+        public static System.Threading.Thread Start(System.Reflection.MethodInfo entry, string[] args)
+        {
+            var t = new System.Threading.Thread(() =>
+            {
+                try { ExitCode = Run(entry, args); }
+                catch (Exception e) { Error = e; }
+            }, 16 << 20);
+            t.Name = "Main (dlrsim run)";
+            t.Start();
+            return t;
+        }
+
         /// <summary>Runs the entry point; returns its exit code, or throws what the program threw.</summary>
         public static int Run(System.Reflection.MethodInfo entry, string[] args)
         {

@@ -5,7 +5,8 @@ stderr are this process's (the parent records and passes them on); everything dl
 to EVENTS as JSON lines, flushed at once: ``hello``, ``loaded`` (the sites found), ``state``
 (every site's counts and caches, every ``snapshot_every`` seconds while the program runs, so a
 program that hangs still leaves its last state), ``input_error`` or ``outcome`` (exit code or
-exception), a final ``state`` and ``done``.  A program calling ``Environment.Exit`` gets the
+exception), a final ``state`` and ``done``.  The program runs on a thread of its own; this
+process's one Python thread waits for it and reads the state between waits.  A program calling ``Environment.Exit`` gets the
 final state written from the exit hook before the process ends.
 """
 
@@ -16,7 +17,6 @@ import os
 import sys
 import threading
 import time
-import traceback
 
 
 class Events:
@@ -94,7 +94,6 @@ def main(argv: list[str]) -> int:
 
     from binders import heapshot
 
-    finished = threading.Event()
     final_lock = threading.Lock()
     final_written = []
 
@@ -103,7 +102,6 @@ def main(argv: list[str]) -> int:
             if final_written:
                 return
             final_written.append(True)
-            finished.set()
             System.Console.Out.Flush()
             System.Console.Error.Flush()
             events.emit(dict(outcome, event="outcome"))
@@ -117,37 +115,38 @@ def main(argv: list[str]) -> int:
 
     def on_exit(code: int) -> None:
         write_final({"status": "exited", "exit_code": int(code), "seconds": round(time.perf_counter() - t0, 6)})
+        if heapshot.session() is None:
+            # The report is out; the runtime's own shutdown from a thread other than Python's main
+            # one can wait forever on pythonnet's exit handlers, so end here.
+            os._exit(0)
 
     Sites.ExitHook = System.Action[int](on_exit)
 
-    def sampler() -> None:
-        # Every half second, or less often when reading the state is slow (many sites), so that
-        # the sampler never takes more than about a tenth of a core from the program.
-        every = float(job.get("snapshot_every", 0.5))
-        while not finished.wait(every):
-            t = time.perf_counter()
-            try:
-                events.emit({"event": "state", "final": False, **table.state()})
-                if job.get("record"):
-                    table.flush_record(job["record"])
-            except Exception:  # noqa: BLE001 - a snapshot racing the program: try again next time
-                pass
-            every = max(float(job.get("snapshot_every", 0.5)), 10 * (time.perf_counter() - t))
-
     heapshot.shot("before")
-    threading.Thread(target=sampler, daemon=True, name="dlrsim-sampler").start()
     args = System.Array[System.String](list(job.get("args") or []))
+    every = base = float(job.get("snapshot_every", 0.5))
     t0 = time.perf_counter()
-    try:
-        code = Loader.Run(entry, args)
-        outcome = {"status": "returned", "exit_code": int(code), "seconds": round(time.perf_counter() - t0, 6)}
-    except Exception as exc:  # noqa: BLE001 - the program threw: reported, never ours
-        ex = exc if hasattr(exc, "GetType") else None
-        tname = ex.GetType().FullName if ex is not None else type(exc).__name__
-        message = str(ex.Message) if ex is not None else str(exc)
-        stack = str(ex.StackTrace or "") if ex is not None else traceback.format_exc()
-        outcome = {"status": "threw", "exit_code": None, "seconds": round(time.perf_counter() - t0, 6),
-                   "exception": {"type": tname, "message": message, "stack": stack[:4000]}}
+    thread = Loader.Start(entry, args)
+    # This thread is the only Python thread that calls into the runtime while the program runs:
+    # it waits for the program's thread and, between waits, writes the state (every half second,
+    # or less often when reading it is slow, so that it never takes more than a tenth of a core).
+    while not thread.Join(System.TimeSpan.FromSeconds(every)):
+        t = time.perf_counter()
+        try:
+            events.emit({"event": "state", "final": False, **table.state()})
+            if job.get("record"):
+                table.flush_record(job["record"])
+        except Exception:  # noqa: BLE001 - a snapshot racing the program: try again next time
+            pass
+        every = max(base, 10 * (time.perf_counter() - t))
+    seconds = round(time.perf_counter() - t0, 6)
+    if Loader.Error is None:
+        outcome = {"status": "returned", "exit_code": int(Loader.ExitCode), "seconds": seconds}
+    else:
+        ex = Loader.Error
+        outcome = {"status": "threw", "exit_code": None, "seconds": seconds,
+                   "exception": {"type": ex.GetType().FullName, "message": str(ex.Message),
+                                 "stack": str(ex.StackTrace or "")[:4000]}}
     write_final(outcome)
     if heapshot.session() is None:
         os._exit(0)  # threads the program left running must not keep the report waiting

@@ -60,7 +60,8 @@ public static class Shapes
     {
         var sink = new Sink();
         dynamic d = sink;
-        d.Inc(1);  // THREADS (warmed on this thread first, so the one bind is deterministic)
+        d.Inc(1);  // THREADS
+        Bump(sink);  // the threads' site bound once here first, so its one bind is deterministic
         var workers = new Thread[threads];
         for (int t = 0; t < threads; t++)
         {
