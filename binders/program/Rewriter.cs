@@ -3,7 +3,8 @@
 //   call CallSite<T>::Create(binder)  followed by  stsfld / stfld / stloc   -> a site
 //   (ldsfld | ldfld | ldloc of that storage)  ldfld CallSite<T>::Target     -> a call of it
 // Every Create gets its binder wrapped (Sites.Wrap) and the new site registered
-// (Sites.Created); every Target load is followed by a counter (Sites.Hit).
+// (Sites.Created); every Target load is followed by an increment of the site's counter, a static
+// field added to the program's module (or, for a site that arrives another way, Sites.HitObject).
 // Compiled with mcs on first use (binders/program/helper.py); no file of the program changes.
 using System;
 using System.Collections.Generic;
@@ -258,7 +259,7 @@ namespace Dlrsim.Program
     internal sealed class Imports
     {
         public readonly ModuleDefinition Module;
-        public readonly MethodReference Wrap, Created, Hit, HitObject, Exit, RecordCall, Increment;
+        public readonly MethodReference Wrap, Created, HitObject, Exit, RecordCall, Increment;
         public FieldDefinition[] Counters = new FieldDefinition[0];
         public const string CountersType = "<dlrsim>Counters";
         readonly Dictionary<string, MethodReference> factories = new Dictionary<string, MethodReference>();
@@ -269,7 +270,6 @@ namespace Dlrsim.Program
             var t = typeof(Sites);
             Wrap = module.ImportReference(t.GetMethod("Wrap"));
             Created = module.ImportReference(t.GetMethod("Created"));
-            Hit = module.ImportReference(t.GetMethod("Hit"));
             HitObject = module.ImportReference(t.GetMethod("HitObject"));
             Exit = module.ImportReference(t.GetMethod("Exit"));
             RecordCall = module.ImportReference(typeof(Recorder).GetMethod("Call"));

@@ -88,8 +88,6 @@ namespace Dlrsim.Program
             }
         }
 
-        public static void Hit(int id) { Interlocked.Increment(ref Calls[id]); }
-
         static System.Reflection.FieldInfo[] counters = new System.Reflection.FieldInfo[0];
 
         /// <summary>The rewritten program's own counters (see Imports.AddCounters).</summary>

@@ -101,6 +101,9 @@ def test_shapes(corpus, runner, rt):
     fld = site_at(rep, "Shapes", "FIELD_SITE")
     assert (fld["storage"], fld["site_instances"], fld["calls"]) == ("instance", 2, 6)
     assert fld["binds"] == (1 if dedup else 2) and fld["method"] == "Holder..ctor"
+    # a site in a static field (made by the static constructor) called through a parameter
+    shared = site_at(rep, "Shapes", "SHARED_SITE")
+    assert (shared["method"], shared["member"], shared["calls"], shared["binds"]) == ("Shapes..cctor", "Count", n, 1)
     # several threads on one site: exact counts (the site is bound once on the main thread first)
     warm = site_at(rep, "Shapes", "THREADS")
     bump = site_at(rep, "Shapes", "BUMP")

@@ -25,6 +25,16 @@ public class Holder
 
 public static class Shapes
 {
+    // A site made in the static constructor and called through a parameter: the call is matched
+    // to its site by object, not by the storage the Target load reads.
+    static readonly CallSite<Func<CallSite, object, object>> Shared = CallSite<Func<CallSite, object, object>>.Create(  // SHARED_SITE
+        Binder.GetMember(CSharpBinderFlags.None, "Count", typeof(Shapes), new[] { CSharpArgumentInfo.Create(CSharpArgumentInfoFlags.None, null) }));
+
+    static object Through(CallSite<Func<CallSite, object, object>> site, object x)
+    {
+        return site.Target(site, x);
+    }
+
     // A site (and binder) created on every execution, as hand-written DLR code sometimes does.
     static void PerExecution(int n)
     {
@@ -89,6 +99,8 @@ public static class Shapes
         var h1 = new Holder();
         var h2 = new Holder();
         for (int i = 0; i < 3; i++) { h1.Get("x"); h2.Get("yy"); }
+        var list = new System.Collections.Generic.List<int> { 1, 2 };
+        for (int i = 0; i < n; i++) Through(Shared, list);
         long total = Threads(threads, n);
         Console.WriteLine("len=" + len + " total=" + total);
         return 0;
