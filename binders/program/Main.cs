@@ -54,26 +54,50 @@ namespace Dlrsim.Program
             AppDomain.CurrentDomain.AssemblyResolve += Resolve;
         }
 
+        static bool record, instrument;
+        static readonly System.Text.StringBuilder allSites = new System.Text.StringBuilder();
+
+        /// <summary>Sites of the program and of the libraries loaded so far, one per line.</summary>
+        public static string AllSites { get { lock (allSites) return allSites.ToString(); } }
+
         static System.Reflection.Assembly Resolve(object sender, ResolveEventArgs e)
         {
             var name = new System.Reflection.AssemblyName(e.Name).Name;
             foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
                 if (a.GetName().Name == name) return a;
-            foreach (var folder in folders)
+            for (int k = 0; k < folders.Length; k++)
                 foreach (var ext in new[] { ".dll", ".exe" })
                 {
-                    var path = System.IO.Path.Combine(folder, name + ext);
-                    if (System.IO.File.Exists(path)) return System.Reflection.Assembly.LoadFrom(path);
+                    var path = System.IO.Path.Combine(folders[k], name + ext);
+                    if (!System.IO.File.Exists(path)) continue;
+                    // the program's own libraries are rewritten too (their sites are reported)
+                    return k == 0 && instrument ? LoadRewritten(path) : System.Reflection.Assembly.LoadFrom(path);
                 }
             return null;
+        }
+
+        static System.Reflection.Assembly LoadRewritten(string path)
+        {
+            lock (allSites)
+            {
+                string sites;
+                var bytes = Rewriter.Rewrite(path, record, Sites.Count, out sites);
+                int count = sites.Length == 0 ? 0 : sites.TrimEnd('\n').Split('\n').Length;
+                Sites.Grow(Sites.Count + count);
+                var asm = System.Reflection.Assembly.Load(bytes);
+                Sites.UseCounters(asm);
+                allSites.Append(sites);
+                return asm;
+            }
         }
 
         /// <summary>Rewrites and loads the program; its entry point, or null if it has none.</summary>
         public static System.Reflection.MethodInfo Load(string path, bool record, out string sites)
         {
-            var bytes = Rewriter.Rewrite(path, record, out sites);
-            var program = System.Reflection.Assembly.Load(bytes);
-            Sites.UseCounters(program);
+            Loader.record = record;
+            instrument = true;
+            var program = LoadRewritten(path);
+            sites = AllSites;
             return program.EntryPoint;
         }
 

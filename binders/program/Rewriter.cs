@@ -44,7 +44,15 @@ namespace Dlrsim.Program
         /// <summary>The rewritten assembly's bytes; sites described one per line in <paramref name="sites"/>.</summary>
         public static byte[] Rewrite(string path, bool record, out string sites)
         {
+            return Rewrite(path, record, 0, out sites);
+        }
+
+        /// <summary>As above, numbering sites from <paramref name="firstId"/> (one numbering for the
+        /// program and the libraries it loads).</summary>
+        public static byte[] Rewrite(string path, bool record, int firstId, out string sites)
+        {
             var defs = new List<SiteDef>();
+            var first = firstId;
             var module = SourceLines.ReadModule(path);
             var lines = SourceLines.For(path, module);
             Symbols = lines.Kind;
@@ -58,9 +66,9 @@ namespace Dlrsim.Program
                     if (method.HasBody && raw.MayHaveSites(method))
                     {
                         methods.Add(method);
-                        creates[method] = FindSites(method, lines, defs, storage);
+                        creates[method] = FindSites(method, lines, defs, storage, first);
                     }
-            refs.AddCounters(defs.Count);
+            refs.AddCounters(first, defs.Count);
             foreach (var method in methods)
                 RewriteMethod(method, refs, storage, creates[method], record);
             var ms = new MemoryStream();
@@ -156,7 +164,8 @@ namespace Dlrsim.Program
         // offsets).  Storage keys are global (fields) or per method (locals), collected over the
         // whole module first, so a site created in a constructor is known where it is called.
         static List<KeyValuePair<Instruction, SiteDef>> FindSites(MethodDefinition method, SourceLines lines,
-                                                                  List<SiteDef> defs, Dictionary<string, int> storage)
+                                                                  List<SiteDef> defs, Dictionary<string, int> storage,
+                                                                  int first)
         {
             var creates = new List<KeyValuePair<Instruction, SiteDef>>();
             foreach (var ins in method.Body.Instructions)
@@ -166,7 +175,7 @@ namespace Dlrsim.Program
                     continue;
                 var next = ins.Next;
                 var def = new SiteDef {
-                    Id = defs.Count, Type = method.DeclaringType.FullName, Method = method.Name,
+                    Id = first + defs.Count, Type = method.DeclaringType.FullName, Method = method.Name,
                     Storage = StorageKind(next), Delegate = ((GenericInstanceType)mr.DeclaringType).GenericArguments[0].FullName };
                 lines.Locate(method, ins.Offset, def);
                 defs.Add(def);
@@ -229,7 +238,7 @@ namespace Dlrsim.Program
                     // field of the program's own module, no call and no bounds check
                     il.InsertAfter(ins, il.Create(OpCodes.Pop));
                     il.InsertAfter(ins, il.Create(OpCodes.Call, refs.Increment));
-                    il.InsertAfter(ins, il.Create(OpCodes.Ldsflda, refs.Counters[kv.Value]));
+                    il.InsertAfter(ins, il.Create(OpCodes.Ldsflda, refs.Counters[kv.Value - refs.First]));
                 }
                 else
                 {
@@ -261,6 +270,7 @@ namespace Dlrsim.Program
         public readonly ModuleDefinition Module;
         public readonly MethodReference Wrap, Created, HitObject, Exit, RecordCall, Increment;
         public FieldDefinition[] Counters = new FieldDefinition[0];
+        public int First;
         public const string CountersType = "<dlrsim>Counters";
         readonly Dictionary<string, MethodReference> factories = new Dictionary<string, MethodReference>();
 
@@ -277,14 +287,15 @@ namespace Dlrsim.Program
         }
 
         /// <summary>One static call counter per site, in a class added to the program's module.</summary>
-        public void AddCounters(int count)
+        public void AddCounters(int first, int count)
         {
+            First = first;
             var t = new TypeDefinition("", CountersType, TypeAttributes.Public | TypeAttributes.Abstract | TypeAttributes.Sealed
                                        | TypeAttributes.BeforeFieldInit, Module.TypeSystem.Object);
             Counters = new FieldDefinition[count];
             for (int k = 0; k < count; k++)
             {
-                Counters[k] = new FieldDefinition("C" + k, FieldAttributes.Public | FieldAttributes.Static, Module.TypeSystem.Int64);
+                Counters[k] = new FieldDefinition("C" + (first + k), FieldAttributes.Public | FieldAttributes.Static, Module.TypeSystem.Int64);
                 t.Fields.Add(Counters[k]);
             }
             Module.Types.Add(t);

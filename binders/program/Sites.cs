@@ -55,11 +55,19 @@ namespace Dlrsim.Program
         static long siteSerial;
         public static Action<int> ExitHook;
 
-        public static void Reset(int count)
+        /// <summary>Room for ``count`` sites (more come as libraries of the program are loaded).</summary>
+        public static void Grow(int count)
         {
-            Calls = new long[count]; Binds = new long[count]; Instances = new long[count];
-            BinderCalls = new long[count]; Last = new CallSite[count]; LastBinder = new CountingBinder[count];
+            lock (gate)
+            {
+                if (count <= Calls.Length) return;
+                Array.Resize(ref Calls, count); Array.Resize(ref Binds, count); Array.Resize(ref Instances, count);
+                Array.Resize(ref BinderCalls, count); Array.Resize(ref Last, count); Array.Resize(ref LastBinder, count);
+                Array.Resize(ref counters, count);
+            }
         }
+
+        public static int Count { get { return Calls.Length; } }
 
         public static CallSiteBinder Wrap(CallSiteBinder inner, int id)
         {
@@ -90,13 +98,17 @@ namespace Dlrsim.Program
 
         static System.Reflection.FieldInfo[] counters = new System.Reflection.FieldInfo[0];
 
-        /// <summary>The rewritten program's own counters (see Imports.AddCounters).</summary>
+        /// <summary>A rewritten assembly's own counters (see Imports.AddCounters): fields C{id}.</summary>
         public static void UseCounters(System.Reflection.Assembly program)
         {
             var t = program.GetType(Imports.CountersType);
-            var fields = new System.Reflection.FieldInfo[t == null ? 0 : t.GetFields().Length];
-            for (int k = 0; k < fields.Length; k++) fields[k] = t.GetField("C" + k);
-            counters = fields;
+            if (t == null) return;
+            lock (gate)
+                foreach (var f in t.GetFields())
+                {
+                    int id = int.Parse(f.Name.Substring(1));
+                    if (id < counters.Length) counters[id] = f;
+                }
         }
 
         /// <summary>Calls of a site so far: its counter, plus calls counted by object lookup.</summary>

@@ -74,15 +74,29 @@ def released_com(obj) -> bool:
 
 class SiteTable:
     def __init__(self, sites_text: str, record: bool = False) -> None:
-        from Dlrsim.Program import Binders, Recorder, Sites
+        from Dlrsim.Program import Binders, Loader, Recorder, Sites
 
-        self.Sites, self.Binders, self.Recorder = Sites, Binders, Recorder
-        self.defs = [SiteDef.parse(ln) for ln in sites_text.splitlines() if ln.strip()]
-        self.stats = [SiteStats(f"site{d.id}", d.storage, "", "") for d in self.defs]
-        self.restricted: list[dict] = [{} for _ in self.defs]
+        self.Sites, self.Binders, self.Recorder, self.Loader = Sites, Binders, Recorder, Loader
+        self.defs: list[SiteDef] = []
+        self.stats: list[SiteStats] = []
+        self.restricted: list[dict] = []
         self.record = record
         self.lock = threading.Lock()
         self._rules_fields: dict = {}
+        self._known_text = 0
+        self._add_sites(sites_text)
+
+    def _add_sites(self, text: str) -> None:
+        """Sites of libraries the program loaded since (the helper numbers them after the program's)."""
+        if len(text) <= self._known_text:
+            return
+        for ln in text[self._known_text:].splitlines():
+            if ln.strip():
+                d = SiteDef.parse(ln)
+                self.defs.append(d)
+                self.stats.append(SiteStats(f"site{d.id}", d.storage, "", ""))
+                self.restricted.append({})
+        self._known_text = len(text)
 
     def _drain(self) -> None:
         for line in self.Sites.DrainBinds():
@@ -131,6 +145,7 @@ class SiteTable:
     def state(self) -> dict:
         """Every site that has been created so far (a site never reached has no row)."""
         with self.lock:
+            self._add_sites(str(self.Loader.AllSites))
             self._drain()
             sites = []
             keys: dict[int, list] = {}  # identity hash -> [(wrapper, key)]: binder objects in order seen

@@ -88,7 +88,6 @@ def main(argv: list[str]) -> int:
         events.emit({"event": "done"})
         return 0
     table = SiteTable(sites_text, record=bool(job.get("record")))
-    Sites.Reset(len(table.defs))
     events.emit({"event": "loaded", "sites": len(table.defs), "symbols": str(Rewriter.Symbols),
                  "rewrite_seconds": round(rewrite_seconds, 6)})
 

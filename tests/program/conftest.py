@@ -50,7 +50,15 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
         name = src.stem
         target = out / (name + (".dll" if name in LIBRARIES else ".exe"))
         parts = [str(src)] + [str(p) for p in sorted((PROGRAMS / name).glob("*.cs"))]  # ComHidden/*.cs
-        cmd = ["mcs", "-debug", "-nologo", f"-out:{target}", "-r:Microsoft.CSharp", "-r:System.Core", *parts]
+        lib_sources = sorted((PROGRAMS / f"{name}.lib").glob("*.cs"))  # a library of its own, next to it
+        refs = []
+        if lib_sources:
+            lib = out / f"{name}Lib.dll"
+            done = subprocess.run(["mcs", "-debug", "-nologo", "-target:library", f"-out:{lib}", "-r:Microsoft.CSharp",
+                                   "-r:System.Core", *map(str, lib_sources)], capture_output=True, text=True)
+            assert done.returncode == 0, done.stdout + done.stderr
+            refs = [f"-r:{lib}"]
+        cmd = ["mcs", "-debug", "-nologo", f"-out:{target}", "-r:Microsoft.CSharp", "-r:System.Core", *refs, *parts]
         if name in LIBRARIES:
             cmd.insert(1, "-target:library")
         done = subprocess.run(cmd, capture_output=True, text=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from callsite.profiles import get_profile
-from tests.program.conftest import RUNTIMES, marker_line, runtime_usable, site_at
+from tests.program.conftest import PROGRAMS, RUNTIMES, marker_line, runtime_usable, site_at
 
 STABLE = ("file", "line", "method", "kind", "member", "calls", "binds", "l1_rules", "l2_rules",
           "instance_rules", "ic_state", "findings")
@@ -138,3 +138,20 @@ def test_portable_pdb(corpus, runner, tmp_path):
     assert rep["symbols"] == "none"
     assert all(s["file"] is None and s["line"] is None and s["method"] == "Program.Main" for s in rep["sites"])
     assert sorted((s["member"], s["calls"]) for s in rep["sites"])[-1] == ("to System.Int32", 30)
+
+
+@pytest.mark.parametrize("rt", RUNTIMES)
+def test_sites_in_a_library_of_the_program(corpus, runner, rt):
+    """A library next to the program is rewritten when the program loads it; its sites are rows."""
+    _runtime(rt)
+    rep = runner.report("--runtime", rt, str(corpus["WithLibrary"]), "30")
+    assert rep["outcome"]["stdout"].strip() == str(15 * 2 + 15 * 3)
+    lib_line = next(k for k, t in enumerate((PROGRAMS / "WithLibrary.lib" / "Greeter.cs").read_text().splitlines(), 1)
+                    if "LIBRARY_SITE" in t)
+    lib = [s for s in rep["sites"] if s["file"] and s["file"].endswith("Greeter.cs") and s["line"] == lib_line]
+    got = sorted((s["kind"], s["member"], s["calls"], s["binds"]) for s in lib)
+    # text.Length on two string values (one type: one bind) and its conversion to int
+    assert got == [("Convert", "to System.Int32", 30, 1), ("GetMember", "Length", 30, 1)]
+    assert all(s["method"] == "Greeter.Measure" for s in lib)
+    main = site_at(rep, "WithLibrary", "PROGRAM_SITE")
+    assert (main["member"], main["calls"]) == ("WriteLine", 1)
