@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from callsite.errors import DlrsimError
@@ -158,7 +157,3 @@ def _short(path: str) -> str:
     except ValueError:
         return path
     return rel if not rel.startswith("..") else path
-
-
-def dumps(report) -> str:
-    return json.dumps(report.to_dict(), indent=2, default=str)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from callsite.profiles import get_profile
-from tests.program.conftest import PROGRAMS, RUNTIMES, marker_line, runtime_usable, site_at
+from tests.program.conftest import PROGRAMS, RUNTIMES, runtime_usable, site_at
 
 STABLE = ("file", "line", "method", "kind", "member", "calls", "binds", "l1_rules", "l2_rules",
           "instance_rules", "ic_state", "findings")
