@@ -87,3 +87,30 @@ def test_text_output_passes_program_output_through(runner, corpus):
     assert done.returncode == 0
     assert done.stdout.startswith("before the end: 42\n")
     assert "program called Environment.Exit(42)" in done.stdout
+
+
+def test_ctrl_c_stops_the_worker(corpus, tmp_path):
+    """Ctrl-C on `dlrsim run` ends the run and the worker (its own process group) with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.program.conftest import REPO
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "callsite", "run", "--out", str(out), str(corpus["BadEnds"]), "hang"],
+                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    events = out / "events.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and '"event":"state"' not in (events.read_text() if events.exists() else ""):
+        time.sleep(0.2)
+    hello = json.loads(events.read_text().splitlines()[0])
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.kill(hello["pid"], 0)  # the worker is gone
