@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(mono-runtime mono-devel libmono-2.0-1 libmono-profiler mono-utils gcc libc6-dev python3 python3-venv python3-dev)
+APT_PACKAGES=(mono-runtime mono-devel libmono-2.0-1 libmono-profiler mono-utils libmono-cecil-private-cil gcc libc6-dev python3 python3-venv python3-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -43,6 +43,8 @@ fi
 if [ -f binders/native/build.py ]; then
   .venv/bin/python binders/native/build.py
 fi
+# The C# helper of `dlrsim run` (Mono.Cecil rewriter), built with mcs into the user's cache.
+echo "setup: dlrsim run helper: $(.venv/bin/python -c 'from binders.program import helper; print(helper.build())')"
 # Byte-compile the sources once: with PYTHONDONTWRITEBYTECODE set (common in containers) every
 # `dlrsim` start would otherwise recompile them (about 40 ms of each `dlrsim lint` in CI).
 .venv/bin/python -m compileall -q callsite binders experiments >/dev/null

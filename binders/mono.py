@@ -35,6 +35,7 @@ HEAPSHOT_SUFFIX = ".mlpd"
 FACTS = {
     "com_rcw": True,  # Marshal.GetObjectForIUnknown gives a System.__ComObject
     "com_reason": None,
+    "heapshots": True,  # the Mono log profiler loads into the hosted runtime (binders/heapshot.py)
 }
 
 

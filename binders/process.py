@@ -53,10 +53,15 @@ class WorkerProcess:
     """``with WorkerProcess(cmd, env=...) as w: rc = w.wait_step(0.2) ...``; leaving the block
     kills whatever is still running in the worker's process group and cleans up after it."""
 
-    def __init__(self, cmd: Sequence[str], *, env: dict, cwd: "str | Path | None" = None) -> None:
+    def __init__(self, cmd: Sequence[str], *, env: dict, cwd: "str | Path | None" = None,
+                 pipes: bool = False) -> None:
+        """``pipes``: the worker's stdout and stderr come back as ``proc.stdout``/``proc.stderr``
+        (a user's program run by ``dlrsim run`` writes its own output there)."""
         self._stderr = tempfile.TemporaryFile(mode="w+b")
-        self.proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=self._stderr, env=env, cwd=None if cwd is None else str(cwd),
+        self.proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE if pipes else subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE if pipes else self._stderr,
+                                     env=env, cwd=None if cwd is None else str(cwd),
                                      start_new_session=True, preexec_fn=_die_with_parent)
         self.pid = self.proc.pid
         self.killed = False

@@ -64,7 +64,7 @@ def kernel_dir(tmp_path_factory):
 
 
 def test_four_notebooks_are_present():
-    assert [p.name[:2] for p in SOURCES] == ["01", "02", "03", "04"]
+    assert [p.name[:2] for p in SOURCES][:5] == ["01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)

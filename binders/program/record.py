@@ -1,0 +1,191 @@
+"""``dlrsim run --record FILE.yaml``: what the program did, as a ``dlrsim-workload/1`` document.
+
+Binders come from the ``Binder.X(...)`` calls the program made (kind, member, flags, argument
+infos: recorded by the helper's factory replacements); one workload binder per binder *object*,
+so sites that shared a binder share it in the replay.  Sites keep their lifetime (a static field,
+or made per execution, with a new binder each time when the program called ``Binder.X`` each
+time).  Calls keep their order, argument types and identities: a value or string is a fresh box,
+a ``Type`` receiver a static type, an object seen in one call only a fresh one (``{new: T}``,
+``{com: fresh}``), an object seen again the same object (``{obj: ID}``, ``{com: ID}``).  An
+iteration ends where a site made per execution is made again.
+
+What the format cannot say is listed in ``approximations`` (a typed delegate parameter that is
+not ``object``, a binder kind the format has no name for); replays of such a file may differ.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from callsite.errors import DlrsimError
+from callsite.workload import BINDER_KINDS, FORMAT, PRIMITIVES, load_workload
+
+_BOX = {clr: short for short, (clr, _) in PRIMITIVES.items()}
+_ALIASES = {"object": "System.Object", "void": "System.Void", **{k: v[0] for k, v in PRIMITIVES.items()}}
+
+
+def _flags(text: str) -> list[str]:
+    return [f.strip() for f in text.split(",") if f.strip() and f.strip() != "None"]
+
+
+def _binder(spec_text: str) -> dict:
+    f = (spec_text.split("\t") + [""] * 8)[:8]
+    kind, name, flags, _context, args, operation, typ, type_args = f
+    b: dict = {"kind": kind}
+    if name:
+        b["name"] = name
+    fl = _flags(flags)
+    if kind == "Convert":
+        if "ConvertExplicit" in fl:
+            fl.remove("ConvertExplicit")
+            b["explicit"] = True
+        b["type"] = typ
+    if fl:
+        b["flags"] = fl
+    if kind != "Convert":
+        infos = []
+        for a in args.split(";") if args else []:
+            aflags, _, aname = a.partition("|")
+            info = _flags(aflags)
+            infos.append({"flags": info, "name": aname} if aname else info)
+        b["args"] = infos
+    if operation:
+        b["operation"] = operation
+    if type_args:
+        b["type_args"] = type_args.split(";")
+    return b
+
+
+def _delegate_types(delegate: str) -> tuple:
+    """``System.Func`3<CallSite,System.Object,System.Object>`` -> (params after CallSite..., return)."""
+    inner = delegate[delegate.index("<") + 1:-1] if "<" in delegate else ""
+    parts = [p.strip() for p in inner.split(",") if p.strip()]
+    params = parts[1:]
+    if delegate.startswith("System.Action"):
+        return tuple(params) + ("System.Void",)
+    return tuple(params[:-1]) + (params[-1],) if params else ("System.Void",)
+
+
+def _value(item: str, seen: Counter, constant: bool):
+    if item == "null":
+        return None
+    tag, _, rest = item.partition(":")
+    if tag == "T":
+        return {"static": rest}
+    if tag == "V":
+        typ, _, val = rest.partition(":")
+        short = _BOX.get(typ)
+        if short is None:
+            return {"new": typ}, f"a value of type {typ} (no such box in the format)"
+        if constant:
+            v = {"int": int, "long": int, "short": int, "byte": int, "sbyte": int, "uint": int, "ulong": int,
+                 "ushort": int, "double": float, "float": float, "decimal": float}.get(short, str)
+            if short == "bool":
+                return {"box": short, "value": val == "True"}
+            return {"box": short, "value": v(val)}
+        return {"box": short}
+    if tag == "C":
+        return {"com": "fresh"} if seen[item] == 1 else {"com": f"com{rest}"}
+    if tag == "O":
+        typ, _, oid = rest.rpartition(":")
+        return {"new": typ} if seen[item] == 1 else {"obj": f"o{oid}", "type": typ}
+    return None
+
+
+def build_workload(state: dict, calls_file: Path, name: str) -> tuple[dict, dict]:
+    """(workload document, summary) from the final state and the recorded calls."""
+    rows = {r["id"]: r for r in state["sites"]}
+    binders: dict[str, dict] = {}
+    sites: dict[str, dict] = {}
+    approximations: list[str] = []
+    site_names: dict[int, str] = {}
+    constants: dict[int, set] = {}
+    for sid, r in rows.items():
+        spec = r.get("binder_spec")
+        if not spec:
+            continue
+        b = _binder(spec)
+        where = f"{os.path.basename(r['file'])}:{r['line']}" if r["file"] else f"{r['type']}::{r['il_method']}"
+        if b["kind"] not in BINDER_KINDS:
+            approximations.append(f"{where}: {b['kind']} binders have no workload form; its calls are left out")
+            continue
+        sname = f"s{sid}_line{r['line']}" if r["line"] else f"s{sid}"
+        per_execution = r["storage"] != "static" and r["instances"] > 1
+        each = per_execution and r["binder_calls"] > 1
+        key = f"b{sid}_each" if each else f"b{r['binder_key']}"
+        binders.setdefault(key, b)
+        site = {"binder": key, "lifetime": "per-iteration" if per_execution else "static"}
+        if each:
+            site["binder_per_iteration"] = True
+        sites[sname] = site
+        site_names[sid] = sname
+        constants[sid] = {k for k, a in enumerate(b.get("args", [])) if "Constant" in (a if isinstance(a, list) else a["flags"])}
+    lines = [ln.split("\t") for ln in calls_file.read_text().splitlines() if ln.strip()] if calls_file.exists() else []
+    seen = Counter(item for ln in lines for item in ln[2:] if item[:2] in ("C:", "O:"))
+    calls, script, current = [], [], []
+    serial_of: dict[str, str] = {}
+    for ln in lines:
+        serial, sid = ln[0], int(ln[1])
+        sname = site_names.get(sid)
+        if sname is None:
+            continue
+        if sites[sname]["lifetime"] == "per-iteration":
+            if serial_of.get(sname) not in (None, serial) and current:
+                script.append(current)
+                current = []
+                serial_of.clear()
+            serial_of[sname] = serial
+        args = []
+        for k, item in enumerate(ln[2:]):
+            v = _value(item, seen, k in constants[sid])
+            if isinstance(v, tuple):
+                v, why = v
+                approximations.append(f"{sname}: {why}")
+            args.append(v)
+        current.append({"site": sname, "args": args})
+        calls.append(1)
+    if current:
+        script.append(current)
+    used = {c["site"] for it in script for c in it}
+    sites = {k: v for k, v in sites.items() if k in used}
+    binders = {k: v for k, v in binders.items() if any(s["binder"] == k for s in sites.values())}
+    if not sites:
+        raise DlrsimError("--record: the program made no dynamic calls that a workload can describe")
+    doc = {"format": FORMAT, "name": name, "description": "recorded by dlrsim run", "binders": binders,
+           "sites": sites, "script": script}
+    wl = load_workload(doc)  # the loader's own rules: a recorded file must load
+    for sid, sname in site_names.items():
+        if sname not in wl.sites:
+            continue
+        derived = tuple(_ALIASES.get(t, t) for t in wl.sites[sname].delegate)
+        real = _delegate_types(rows[sid]["delegate"])
+        if derived != real:
+            approximations.append(f"{sname}: the program's delegate is ({', '.join(real)}); a workload site "
+                                  f"has ({', '.join(derived)})")
+    summary = {"calls": len(calls), "sites": len(sites), "iterations": len(script),
+               "approximations": sorted(set(approximations))}
+    return doc, summary
+
+
+def write_workload(run, report, path: str) -> dict:
+    """Write the run as a workload file (YAML, or JSON for a .json name); returns a summary."""
+    import json
+
+    state = run.last("state")
+    if state is None or run.record_calls is None:
+        raise DlrsimError("--record: the program ended before anything could be recorded")
+    out = Path(path)
+    doc, summary = build_workload(state, run.record_calls, out.stem)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".json":
+        out.write_text(json.dumps(doc))
+    else:
+        import yaml
+
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        with open(out, "w", encoding="utf-8") as f:
+            yaml.dump(doc, f, Dumper=dumper, sort_keys=False, default_flow_style=None, width=120)
+    summary["path"] = str(out)
+    return summary

@@ -1,0 +1,5 @@
+// A library: no entry point.
+public static class Library
+{
+    public static object Twice(dynamic d) { return d * 2; }
+}
