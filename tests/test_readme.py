@@ -6,8 +6,8 @@ How README examples are run (the convention for everyone who adds one):
   temporary folder laid out like a fresh clone (the repository's top-level files are symlinked
   in; ``.venv/bin/dlrsim`` and ``.venv/bin/python`` run this checkout). A file one example
   writes is there for the next ones, so write it before you use it.
-* In a ```sh block every non-empty line is one command starting with ``.venv/bin/dlrsim`` or
-  ``.venv/bin/python``; a ``# comment`` after it is fine. It must finish within
+* In a ```sh block every non-empty line is one command starting with ``.venv/bin/dlrsim``,
+  ``.venv/bin/python`` or ``mcs`` (to build a program that ``dlrsim run`` then diagnoses); a ``# comment`` after it is fine. It must finish within
   ``COMMAND_TIMEOUT`` seconds (keep ``--calls`` small) and exit 0, or 0 or 1 when its comment
   says "exit 1" or "exit code 1" (findings, disagreement); "Traceback" must not appear on stderr.
 * ```python blocks run as one script each, with the same limits.
@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND_TIMEOUT = 120
-RUN_PREFIXES = (".venv/bin/dlrsim ", ".venv/bin/python ")
+RUN_PREFIXES = (".venv/bin/dlrsim ", ".venv/bin/python ", "mcs ")  # mcs: Mono's C# compiler (setup.sh)
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
 
 

@@ -31,9 +31,9 @@ def register(sub) -> None:
     p.add_argument("--record", metavar="FILE.yaml",
                    help="also write what the program did as a dlrsim-workload/1 file (replay it with "
                         "`dlrsim compare --workload FILE --runtime R`)")
-    p.add_argument("--heapshots", metavar="FILE.mlpd",
-                   help="Mono: heap shots before the entry point and at exit, written to FILE.mlpd "
-                        "(read with `dlrsim heap`)")
+    p.add_argument("--heapshots", metavar="FILE",
+                   help="heap shots before the entry point and at exit, written to FILE (read with "
+                        "`dlrsim heap`): Mono's log profiler (.mlpd), EventPipe on coreclr/net8 (.nettrace)")
     p.add_argument("--lint", metavar="SRC_DIR",
                    help="also lint SRC_DIR and say which runtime-leaky sites the linter found, missed, and which "
                         "lint findings did not leak in this run")

@@ -3,6 +3,9 @@ site, the objects its rules keep alive (one per cached instance-restricted rule)
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from tests.program.conftest import runtime_usable, site_at
@@ -22,8 +25,16 @@ def test_heapshots_show_what_the_rules_hold(runner, corpus, tmp_path):
     assert "System.Runtime.CompilerServices.Closure" in held["example_path"]
 
 
-def test_heapshots_need_a_runtime_with_heap_shots(runner, corpus, tmp_path):
+def test_heapshots_on_coreclr_come_from_eventpipe(runner, corpus, tmp_path):
+    """CoreCLR takes its shots through EventPipe (binders/dotnet_heapshot.py): the same two points,
+    one file that `dlrsim heap` reads, and the program's own objects in the exit shot."""
     if not runtime_usable("coreclr"):
         pytest.skip("coreclr is not installed here")
-    done = runner.cli("--runtime", "coreclr", "--heapshots", str(tmp_path / "x.mlpd"), str(corpus["Managed"]))
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "--heapshots" in done.stderr
+    shots = tmp_path / "managed.nettrace"
+    rep = runner.report("--runtime", "coreclr", "--heapshots", str(shots), str(corpus["Managed"]))
+    assert rep["heapshots"]["points"] == ["before", "exit"] and shots.exists()
+    assert rep["heapshots"]["heap_bytes_at_exit"] > 0
+    listed = subprocess.run([sys.executable, "-m", "callsite", "heap", "list", str(shots), "--json"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert listed.returncode == 0, listed.stderr
+    assert "exit" in listed.stdout
