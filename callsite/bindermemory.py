@@ -200,20 +200,50 @@ def per_bind(result: dict, memory: Any) -> Measurement:
                        cache_bytes_last=cache_bytes(half[-1], memory) if half else 0)
 
 
-def measure(runtime: str, workloads: Sequence[str] = ("new-site-per-iteration", "poly-400"),
-            calls: int | None = None, timeout: float = 600.0) -> list[Measurement]:
+# Workloads that can make a site bind on (almost) every call, each for its own reason:
+# a new binder and site per iteration (Mono: no shared binder), a fresh COM object
+# as a dynamic argument (instance restriction), more types than L2 holds.
+CANDIDATES = ("new-site-per-iteration", "com-arg-fresh", "poly-400")
+BIND_RATE = 0.5
+
+
+def bind_per_call_workloads(runtime: str, candidates: Sequence[str] = CANDIDATES) -> list[str]:
+    """The candidates that bind on most calls on this runtime, as its profile predicts.
+
+    CoreCLR shares equivalent binders, so a new site per iteration binds once
+    there; COM workloads need COM objects on this platform.
+    """
+    import json
+
+    from callsite.profiles import get_profile
+    from callsite.scenarios import scenario_document
+    from callsite.simulator import simulate
+
+    profile = get_profile(runtime)
+    out = []
+    for name in candidates:
+        if '"com"' in json.dumps(scenario_document(name)) and not profile.native_com_on_linux:
+            continue
+        r = simulate(name, profile)
+        if r.calls and r.binds / r.calls >= BIND_RATE:
+            out.append(name)
+    return out
+
+
+def measure(runtime: str, workloads: Sequence[str] | None = None, calls: int | None = None,
+            timeout: float = 600.0) -> list[Measurement]:
     """Run bind-per-call workloads on a real runtime and measure the binder's own memory per bind.
 
-    Workloads that do not bind on every call on that runtime (CoreCLR shares
-    equivalent binders, so a new site per iteration binds once) still run;
-    their measurement has few binds, and the caller can see it.
+    By default the workloads are those its profile says bind on most calls
+    (:func:`bind_per_call_workloads`), so any runtime name that ``binders.runtimes``
+    knows can be measured the same way.
     """
     from binders.api import run_real
     from callsite.profiles import get_profile
 
     memory = get_profile(runtime).memory
     out = []
-    for w in workloads:
+    for w in (bind_per_call_workloads(runtime) if workloads is None else workloads):
         res = run_real(w, runtime, calls, timeout=timeout)
         if res.get("not_applicable"):
             continue
