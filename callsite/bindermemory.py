@@ -172,10 +172,17 @@ class Measurement:
         """Not even one object per bind: the slope's upper bound is below the smallest object."""
         return self.high < SMALLEST_OBJECT_BYTES
 
+    @property
+    def verdict(self) -> str:
+        """flat, growing (at least one object per bind, surely) or inconclusive (too noisy: run longer)."""
+        if self.flat:
+            return "flat"
+        return "growing" if self.low >= SMALLEST_OBJECT_BYTES else "inconclusive"
+
     def to_dict(self) -> dict:
         from dataclasses import asdict
 
-        return dict(asdict(self), flat=self.flat)
+        return dict(asdict(self), flat=self.flat, verdict=self.verdict)
 
 
 def cache_bytes(sample: dict, memory: Any) -> int:

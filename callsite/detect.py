@@ -193,11 +193,12 @@ def detect(result: Any, *, l1_capacity: int = 10, l2_capacity: int = 128,
             findings.append(_symbol_table_finding(s, profile, l1_capacity, l2_capacity, common))
     samples = d.get("samples") or []
     metric = "approx_bytes" if samples and "approx_bytes" in samples[0] else "managed_heap_bytes"
+    measured = bool(samples) and "heap_bytes" in samples[0]   # a real run: approx_bytes is the heap's growth
     verdict = None
     pts = [(x["call"], x.get(metric)) for x in samples if x.get(metric) is not None]
     if pts:
         verdict = memory_verdict([p[0] for p in pts], [p[1] for p in pts],
-                                 metric="modelled bytes (simulator)" if metric == "approx_bytes"
+                                 metric="modelled bytes (simulator)" if metric == "approx_bytes" and not measured
                                  else "managed heap after forced GC")
     report = Report(workload=d.get("workload", "?"), runtime=runtime or d.get("runtime") or d.get("profile", "?"),
                     calls=d["calls"], findings=findings, memory=verdict)
@@ -260,6 +261,6 @@ def memory_parts(d: dict, profile: RuntimeProfile | None, l1: int, l2: int) -> l
     if len(heap) >= 12 and profile is not None and heap[-1]["binds"] - heap[len(heap) // 2]["binds"] >= 100:
         m = per_bind(d, profile.memory)
         return [{"part": "the C# runtime binder's own state", "bound": "measured on this run",
-                 "verdict": "flat" if m.flat else "growing", "bytes_per_bind": m.bytes_per_bind,
+                 "verdict": m.verdict, "bytes_per_bind": m.bytes_per_bind,
                  "bytes_per_bind_ci": [m.low, m.high], "method": m.method}]
     return []

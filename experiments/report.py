@@ -42,7 +42,8 @@ def _det(t: dict) -> str:
         return ""
     kinds = ", ".join(v.get("kinds") or []) or "no finding"
     mem = v.get("memory")
-    return kinds + (f"; memory {mem}" if mem else "")
+    cause = v.get("memory_cause")
+    return kinds + (f"; memory {mem}" if mem else "") + (f" ({cause})" if cause else "")
 
 
 def _target_label(key: str, t: dict) -> str:
