@@ -38,6 +38,17 @@ def _empty(ax, why: str) -> None:
     ax.set_ylabel("")
 
 
+def _finish(ax, title: str, ylabel: str, why_empty: str, legend_size: int = 7) -> None:
+    """Title and labelled axes; a legend, or the reason the panel is empty."""
+    ax.set_title(title, fontsize=8)
+    ax.set_xlabel("calls")
+    ax.set_ylabel(ylabel)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=legend_size)
+    else:
+        _empty(ax, why_empty)
+
+
 def _why_no_real(targets: dict) -> str:
     reasons = [f"{k}: {(t.get('not_applicable') or t.get('error') or '')[:70]}" for k, t in targets.items()
                if t.get("kind") == "real" and (t.get("not_applicable") or t.get("error"))]
@@ -64,27 +75,17 @@ def workload_figure(doc: dict):
             xs, ys = zip(*t["binds_series"])
             ax.plot(xs, ys, label=key, color=COLORS.get(key), lw=2 if t.get("kind") == "real" else 1,
                     ls="-" if t.get("kind") == "real" else "--")
-    ax.set_title("binds (cumulative)", fontsize=8)
-    ax.set_xlabel("calls")
-    ax.set_ylabel("binds so far")
-    notes = sorted({t["note"] for t in targets.values() if t.get("note") and not t.get("binds")})
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7)
-    else:
-        _empty(ax, "no target recorded a bind" + "".join(f"\n({n})" for n in notes))
+    notes = "".join(f"\n({n})" for n in sorted({t["note"] for t in targets.values()
+                                                  if t.get("note") and not t.get("binds")}))
+    _finish(ax, "binds (cumulative)", "binds so far", "no target recorded a bind" + notes)
 
     ax = axes[1]
     for key, t in targets.items():
         if t.get("kind") == "real" and t.get("heap_series"):
             xs, ys = zip(*t["heap_series"])
             ax.plot(xs, [(y - ys[0]) / 1024 for y in ys], label=f"{key} (measured)", color=COLORS.get(key), lw=2)
-    ax.set_title("real runtimes: managed heap after a forced GC\n(includes the harness and pythonnet)", fontsize=8)
-    ax.set_xlabel("calls")
-    ax.set_ylabel("growth since the first sample (KiB)")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7)
-    else:
-        _empty(ax, _why_no_real(targets))
+    _finish(ax, "real runtimes: managed heap after a forced GC\n(includes the harness and pythonnet)",
+            "growth since the first sample (KiB)", _why_no_real(targets))
 
     ax = axes[2]
     for key, t in targets.items():
@@ -98,13 +99,8 @@ def workload_figure(doc: dict):
             ax.plot(sx, [y / 1024 for y in sy], ls=":", color=COLORS.get(key), lw=2,
                     label=f"{key}: of which the binder's symbol table")
     ax.set_yscale("symlog", linthresh=1.0)
-    ax.set_title("simulator: modelled bytes (DLR caches + the binder's own state)", fontsize=8)
-    ax.set_xlabel("calls")
-    ax.set_ylabel("modelled KiB (symlog scale)")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=6)
-    else:
-        _empty(ax, "nothing modelled: no simulator target has memory samples" + "".join(f"\n({n})" for n in notes))
+    _finish(ax, "simulator: modelled bytes (DLR caches + the binder's own state)", "modelled KiB (symlog scale)",
+            "nothing modelled: no simulator target has memory samples" + notes, legend_size=6)
 
     ax = axes[3]
     # an experiment without a workload document (experiment 1) drives COM objects itself
@@ -119,14 +115,9 @@ def workload_figure(doc: dict):
             # one count, taken at the end of the run: a point, not a line across the run
             ax.plot([t["calls"]], [t["objects_held_by_rules"]], marker="D", ls="none", color=COLORS.get(key),
                     label=f"{key}: objects held by cached rules (at the end)")
-    ax.set_title("native COM objects and objects held by cached rules", fontsize=8)
-    ax.set_xlabel("calls")
-    ax.set_ylabel("objects")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=6)
-    else:
-        _empty(ax, "no native COM object was alive after a GC and no cached rule holds an object"
-                   if uses_com else "this workload passes no COM object, and no cached rule holds an object")
+    _finish(ax, "native COM objects and objects held by cached rules", "objects",
+            "no native COM object was alive after a GC and no cached rule holds an object" if uses_com
+            else "this workload passes no COM object, and no cached rule holds an object", legend_size=6)
     fig.suptitle(f"Experiment {doc['number']}: {doc['title']}", fontsize=9)
     fig.tight_layout()
     return fig
