@@ -200,6 +200,9 @@ DLR_CLASSES = ("Closure", "DynamicMethod", "System.__ComObject", "ComInteropProx
                "CSharpGetMemberBinder", "CallSiteBinder")
 
 
+BINDER_NAMESPACE = "Microsoft.CSharp.RuntimeBinder."
+
+
 def heap_evidence(doc: dict, calls: int) -> dict:
     """A second Mono run of the same workload with heap shots (kept apart so timings stay clean):
     per-class change ``before -> after`` (the run) and ``after -> reset`` (the program drops its
@@ -224,7 +227,13 @@ def heap_evidence(doc: dict, calls: int) -> dict:
         dlr = [d for d in diffs if d.count_diff and "Python.Runtime" not in d.key
                and any(k in d.key for k in DLR_CLASSES)]
         fmt = lambda d: {"class": d.key, "count_diff": d.count_diff, "bytes_diff": d.size_diff}  # noqa: E731
+        # The C# binder's own objects (its symbol table, symbols, EXPR nodes): on .NET Framework
+        # these would grow with every bind (callsite/bindermemory.py).
+        binder = [d for d in diffs if d.count_diff and d.key.startswith(BINDER_NAMESPACE)]
         return {"dlr_classes": [fmt(d) for d in dlr[:16]], "largest": [fmt(d) for d in diffs[:top]],
+                "binder_classes": [fmt(d) for d in binder[:12]],
+                "binder_objects_diff": sum(d.count_diff for d in binder),
+                "binder_bytes_diff": sum(d.size_diff for d in binder),
                 "objects_diff": len(new) - len(old), "bytes_diff": new.total_size - old.total_size}
     return {"file": str(path), "command": f"DLRSIM_HEAPSHOT={path.name} (a second run, {calls} calls)",
             "binds": res["binds"], "run": rows(shots["after"], shots["before"]),
