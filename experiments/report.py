@@ -146,8 +146,8 @@ def poly_table(doc: dict) -> str:
     calls = {k: sorted({r["calls"] for r in doc["targets"][k]["sweep"]}) for k in keys}
     lines.append("")
     lines.append("Calls per N: " + "; ".join(f"{k}: {c[0]}–{c[-1]}" if len(c) > 1 else f"{k}: {c[0]}"
-                                              for k, c in calls.items() if c) + ". Steady state = the second half "
-                 "of each run. Real rows: `levels_agree` (the per-call levels equal the simulator's at the same "
+                                              for k, c in calls.items() if c) + ". Steady state = whole rounds of N "
+                 "calls in the second half of each run. Real rows: `levels_agree` (the per-call levels equal the simulator's at the same "
                  "calls) is " + ", ".join(
                      f"{k}: {sum(1 for r in doc['targets'][k]['sweep'] if r.get('levels_agree'))}/"
                      f"{len(doc['targets'][k]['sweep'])}" for k in keys if doc["targets"][k].get("kind") == "real")
