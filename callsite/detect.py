@@ -215,7 +215,8 @@ def _symbol_table_finding(s: dict, profile: RuntimeProfile, l1: int, l2: int, co
     state = profile.binder_state
     args = s.get("arguments")
     per = s.get("binder_state_bytes_per_bind", state.bytes_per_bind(args) if args is not None else None)
-    size = f"{per} bytes ({state.objects_per_bind(args)} objects)" if per is not None else "a Scope and its locals"
+    size = ("a Scope and its locals" if per is None else f"{per} bytes" if args is None
+            else f"{per} bytes ({state.objects_per_bind(args)} objects)")
     return Finding(
         kind="binder-symbol-table", severity="error",
         message=(f"site {s['name']} binds {s['binds']} times in {s['calls']} calls ({s['repeat_binds']} of them "
