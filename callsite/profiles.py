@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from callsite.bindermemory import NETFX_SYMBOL_TABLE, NO_GROWTH, BinderStateModel
 from callsite.errors import DlrsimError
 
 
@@ -75,6 +76,10 @@ class RuntimeProfile:
     # simulator still models them, real replays say "not applicable".
     native_com_on_linux: bool = True
     memory: MemoryModel = field(default_factory=MemoryModel)
+    # What the C# runtime binder's own state keeps per bind, outside the DLR
+    # caches (callsite/bindermemory.py): nothing after dotnet/corefx#15397
+    # (measured flat on Mono and CoreCLR), a symbol-table leak on .NET Framework.
+    binder_state: BinderStateModel = NO_GROWTH
     verified: tuple[str, ...] = ()
     unverified: tuple[str, ...] = ()
 
@@ -116,14 +121,29 @@ CORECLR = RuntimeProfile(
 
 NETFX = RuntimeProfile(
     name="netfx",
-    description=".NET Framework 4.x on Windows, from sources only: the COM binder intercepts COM receivers",
+    description=(".NET Framework 4.x on Windows, from sources only: the COM binder intercepts COM receivers; "
+                 "every bind leaks into the C# binder's symbol table"),
     binder_dedup=False,
+    # microsoft/referencesource Microsoft.CSharp/Microsoft/CSharp/CSharpGetMemberBinder.cs
+    # (and CSharpInvokeMemberBinder.cs, CSharpSetMemberBinder.cs, ...): FallbackGetMember
+    # asks ComBinder.TryBindGetMember first for a non-WinRT target. The guard it
+    # compiles is an IsComObject test (the seed article's expression tree shows
+    # `.Call System.Dynamic.ComObject.IsComObject($$arg0)`); the ComBinder's own
+    # .NET Framework source is not in referencesource (not verified here).
     com_receiver="com-binder",
+    # microsoft/referencesource System.Core/Microsoft/Scripting/Actions/BindingRestrictions.cs
+    # (InstanceRestriction.GetExpression): Expression.Constant(new WeakReference(_instance));
+    # dotnet/runtime compiles that form only under ENABLEDYNAMICPROGRAMMING
+    # (src/libraries/System.Linq.Expressions/src/System/Dynamic/BindingRestrictions.cs).
     instance_reference="weak",
     type_object_reference="weak",
     native_com_on_linux=False,
+    # microsoft/referencesource Microsoft.CSharp/Microsoft/CSharp/RuntimeBinder.cs and
+    # ManagedBinder/Semantics/Symbols/SymbolTable.cs: see callsite/bindermemory.py.
+    binder_state=NETFX_SYMBOL_TABLE,
     unverified=(
         "everything: .NET Framework cannot run here; built from the reference sources and the seed article",
+        "binder symbol table per bind: " + NETFX_SYMBOL_TABLE.source,
     ),
 )
 

@@ -23,6 +23,8 @@ class Sample:
     stale_rules_live: int
     binders_live: int
     approx_bytes: int
+    # Of approx_bytes: what the binder's own state keeps (RuntimeProfile.binder_state).
+    binder_state_bytes: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,6 +55,7 @@ class SimResult:
     levels: Any = field(repr=False)   # a callsite.levels.LevelLog
     site_stats: list = field(repr=False, default_factory=list)
     program: Any = field(repr=False, default=None)
+    binder_state_bytes: int = 0
 
     @property
     def level_names(self) -> list[str]:
@@ -68,7 +71,8 @@ class SimResult:
             "weak_handles_live": self.weak_handles_live,
             "weak_targets_dead": self.weak_targets_dead,
             "strong_instance_refs_live": self.strong_instance_refs_live, "approx_bytes": self.approx_bytes,
-            "binder_objects": self.binder_objects, "sites": self.sites,
+            "binder_objects": self.binder_objects, "binder_state_bytes": self.binder_state_bytes,
+            "sites": self.sites,
             "samples": [s.to_dict() for s in self.samples],
         }
         if levels:

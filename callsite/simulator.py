@@ -73,6 +73,11 @@ class Simulator:
         self.binders_seen: dict[int, CSharpBinder] = {}
         self.rule_count = 0
         self.binds = 0
+        # What each site's bind leaves in the binder's own state (profile data).
+        state = profile.binder_state
+        self.state_bytes_per_bind = [state.bytes_per_bind(self.program.arity[i], bool(workload.binders[sp.binder].context))
+                                     for i, sp in enumerate(self.specs)]
+        self.binder_state_bytes = 0
         self.levels = LevelLog(calls)
         self.samples: list[Sample] = []
         total_iterations = max(1, self.program.iteration_of(calls - 1) + 1) if calls else 1
@@ -331,6 +336,7 @@ class Simulator:
         if n == 0:
             return 0
         st.calls += n
+        self.binder_state_bytes += n * self.state_bytes_per_bind[s]
         # Rules that can still be cached: the last 63 (L2's back half) cover L1's 10.
         getter = _GETTERS.get(shape) or _getter(shape)
         keep = calls[-63:]
@@ -433,6 +439,7 @@ class Simulator:
             self.rule_count += 1
             rule = binder.bind(self.rule_count, call_key, T, classes, self.space)
             self.binds += 1
+            self.binder_state_bytes += self.state_bytes_per_bind[s]
             st.record_bind(ch.start + e, T, [p for p in inst if O[p] >= fresh])
             return rule
 
@@ -485,11 +492,13 @@ class Simulator:
                   + counts["weak"] * (mem.weak_reference_bytes + mem.gc_handle_bytes)
                   + counts["strong_stale"] * mem.retained_object_bytes
                   + site_count * (mem.site_bytes + 24) + l1_slots * mem.l1_array_bytes_per_rule
-                  + len(binders) * (mem.binder_bytes + 24) + l2_slots * mem.l2_array_bytes_per_rule)
+                  + len(binders) * (mem.binder_bytes + 24) + l2_slots * mem.l2_array_bytes_per_rule
+                  + self.binder_state_bytes)
         self.samples.append(Sample(call=call, binds=self.binds, rules_live=len(rules),
                                    weak_handles_live=counts["weak"], weak_targets_dead=counts["weak_dead"],
                                    strong_instance_refs_live=counts["strong"], stale_rules_live=counts["stale"],
-                                   binders_live=len(binders), approx_bytes=nbytes))
+                                   binders_live=len(binders), approx_bytes=nbytes,
+                                   binder_state_bytes=self.binder_state_bytes))
 
     def _references(self, rules) -> dict:
         """What live rules hold, by the profile's reference kinds, after a forced GC.
@@ -556,7 +565,9 @@ class Simulator:
         self._final_cache_sizes()
         final = self.samples[-1]
         l1max = self.profile.l1_max_rules
-        sites = [dict(st.to_dict(l1max), **self._retention(i)) for i, st in enumerate(self.stats)]
+        sites = [dict(st.to_dict(l1max), **self._retention(i), arguments=self.program.arity[i],
+                      binder_state_bytes_per_bind=self.state_bytes_per_bind[i])
+                 for i, st in enumerate(self.stats)]
         counts = self.levels.counts()
         return SimResult(
             workload=self.workload.name, profile=self.profile.name, calls=self.calls,
@@ -568,6 +579,7 @@ class Simulator:
             weak_handles_live=final.weak_handles_live, weak_targets_dead=final.weak_targets_dead,
             strong_instance_refs_live=final.strong_instance_refs_live,
             approx_bytes=final.approx_bytes, binder_objects=self.factory.created,
+            binder_state_bytes=self.binder_state_bytes,
             sites=sites, samples=self.samples, levels=self.levels, site_stats=self.stats,
             program=self.program)
 

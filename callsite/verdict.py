@@ -62,6 +62,8 @@ class MemoryVerdict:
     late_slope_ci_per_1000_calls: tuple
     metric: str
     explanation: str
+    # Which part of the memory grows, when the detector can tell (callsite.detect.memory_parts).
+    cause: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

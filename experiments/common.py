@@ -111,6 +111,7 @@ def verdict(result: dict, runtime: str | None) -> dict:
     mem = rep.get("memory") or {}
     return {"worst": rep.get("worst"), "kinds": sorted({f["kind"] for f in rep.get("findings", [])}),
             "memory": mem.get("verdict"), "memory_metric": mem.get("metric"),
+            "memory_cause": mem.get("cause") or None, "memory_parts": rep.get("memory_parts"),
             "late_slope_bytes_per_1000_calls": mem.get("late_slope_bytes_per_1000_calls"),
             "messages": [f["message"] for f in rep.get("findings", [])][:3]}
 
@@ -144,13 +145,31 @@ def summarize(result: dict, *, real: bool, runtime: str) -> dict:
             "unexpected_exceptions": result.get("unexpected_exceptions") or [],
             "instance_restricted_rules": result.get("instance_restricted_rules"),
         })
+        s["binder_state_measured"] = binder_state_measured(result, runtime)
     else:
-        s.update({"heap_metric": "modelled bytes of live rules and what they hold",
+        s.update({"heap_metric": "modelled bytes of live rules and what they hold, plus the binder's own state",
                   "heap_series": _series(samples, "approx_bytes"), "heap_growth": result.get("approx_bytes"),
-                  "us_per_call": None})
+                  "us_per_call": None,
+                  "binder_state_series": _series(samples, "binder_state_bytes"),
+                  "binder_state_bytes": result.get("binder_state_bytes"),
+                  "binder_state_bytes_per_bind": max((x.get("binder_state_bytes_per_bind") or 0
+                                                      for x in result.get("sites") or []), default=0)})
     s["heap_growth_second_half"] = second_half_growth(s["heap_series"])
     s["verdict"] = verdict(result, runtime)
     return s
+
+
+def binder_state_measured(result: dict, runtime: str) -> dict:
+    """The binder's own bytes per bind on a real run (heap after GC minus what the DLR caches hold),
+    or why this run cannot tell (too few samples or binds after the caches filled)."""
+    from callsite.bindermemory import per_bind
+    from callsite.profiles import PROFILES
+
+    samples = [x for x in result.get("samples") or [] if x.get("heap_bytes") is not None]
+    late = samples[len(samples) // 2:]
+    if len(late) < 6 or late[-1]["binds"] - late[0]["binds"] < 100 or runtime not in PROFILES:
+        return {"note": "not measured: fewer than 100 binds or 6 samples in the second half of this run"}
+    return per_bind(result, PROFILES[runtime].memory).to_dict()
 
 
 # ----------------------------------------------------------------- running workloads
@@ -222,6 +241,9 @@ DLR_CLASSES = ("Closure", "DynamicMethod", "System.__ComObject", "ComInteropProx
                "CSharpGetMemberBinder", "CallSiteBinder")
 
 
+BINDER_NAMESPACE = "Microsoft.CSharp.RuntimeBinder."
+
+
 def heap_evidence(doc: dict, calls: int, runtime: str = "mono") -> dict:
     """A second run of the same workload with heap shots (kept apart so timings stay clean; Mono's
     log profiler writes ``NAME.mlpd``, EventPipe on coreclr/net8 ``NAME.RUNTIME.nettrace``):
@@ -251,7 +273,13 @@ def heap_evidence(doc: dict, calls: int, runtime: str = "mono") -> dict:
         dlr = [d for d in diffs if d.count_diff and "Python.Runtime" not in d.key
                and any(k in d.key for k in DLR_CLASSES)]
         fmt = lambda d: {"class": d.key, "count_diff": d.count_diff, "bytes_diff": d.size_diff}  # noqa: E731
+        # The C# binder's own objects (its symbol table, symbols, EXPR nodes): on .NET Framework
+        # these would grow with every bind (callsite/bindermemory.py).
+        binder = [d for d in diffs if d.count_diff and d.key.startswith(BINDER_NAMESPACE)]
         return {"dlr_classes": [fmt(d) for d in dlr[:16]], "largest": [fmt(d) for d in diffs[:top]],
+                "binder_classes": [fmt(d) for d in binder[:12]],
+                "binder_objects_diff": sum(d.count_diff for d in binder),
+                "binder_bytes_diff": sum(d.size_diff for d in binder),
                 "objects_diff": len(new) - len(old), "bytes_diff": new.total_size - old.total_size}
     return {"file": str(path), "command": f"DLRSIM_HEAPSHOT={path.name} (a second run, {calls} calls)",
             "binds": res["binds"], "run": rows(shots["after"], shots["before"]),

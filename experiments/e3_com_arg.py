@@ -8,7 +8,7 @@ NAME = "com-arg"
 NUMBER = 3
 TITLE = "A fresh COM object passed as a dynamic argument: Marshal.FinalReleaseComObject(com) with dynamic com"
 CLAIM = "Article: the leak; memory grows while the loop runs (its cause left open: 'we did not find a real reason')."
-EXPECT = "Mono: every call binds (an instance restriction on each new RCW); L1 fills to 10 and L2 to 128 and stay there, the rules holding their RCWs. CoreCLR: not applicable (no COM interop on Linux)."
+EXPECT = "Mono: every call binds (an instance restriction on each new RCW); L1 fills to 10 and L2 to 128 and stay there, the rules holding their RCWs. CoreCLR: not applicable (no COM interop on Linux). sim-netfx (prediction from the reference sources): every call binds as on Mono, and every bind also leaves its entries in the C# binder's symbol table: memory grows without bound, the article's leak."
 DEFAULT_CALLS = 3000
 WORKLOAD = {
     "format": "dlrsim-workload/1", "name": "e3-com-arg",

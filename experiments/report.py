@@ -42,7 +42,19 @@ def _det(t: dict) -> str:
         return ""
     kinds = ", ".join(v.get("kinds") or []) or "no finding"
     mem = v.get("memory")
-    return kinds + (f"; memory {mem}" if mem else "")
+    cause = v.get("memory_cause")
+    return kinds + (f"; memory {mem}" if mem else "") + (f" ({cause})" if cause else "")
+
+
+def _binder_state(t: dict) -> str:
+    """Modelled bytes per bind (simulator) or the measured slope (real runs): the binder's own memory."""
+    if t.get("kind") == "simulator":
+        per = t.get("binder_state_bytes_per_bind")
+        return "" if per is None else f"{per:,} B (modelled)"
+    m = t.get("binder_state_measured") or {}
+    if "bytes_per_bind" not in m:
+        return "not measured" if m else ""
+    return f"{m['bytes_per_bind']:+.1f} B (95% CI {m['low']:+.1f}..{m['high']:+.1f}), {m['verdict']} (measured)"
 
 
 def _target_label(key: str, t: dict) -> str:
@@ -57,8 +69,8 @@ def table(docs: list[dict]) -> str:
     """Experiments 1-7 (and the summary rows of 8): one row per target."""
     head = ("| # | experiment | target | calls | binds / 1000 calls | µs / call | L1 | L2 | rules live | "
             "objects held by rules | heap after GC: growth, whole run | heap after GC: growth, 2nd half | "
-            "native COM live at end | detector |")
-    lines = [head, "|" + "---|" * 14]
+            "native COM live at end | binder's own state per bind | detector |")
+    lines = [head, "|" + "---|" * 15]
     for d in docs:
         if d["experiment"] in ("poly-sweep", "unique-snippets"):
             continue
@@ -67,7 +79,7 @@ def table(docs: list[dict]) -> str:
             if t.get("not_applicable") or t.get("error"):
                 why = t.get("not_applicable") or t.get("error")
                 lines.append(f"| {d['number']} | {d['experiment']} | {label} | | not applicable: {why} "
-                             "| | | | | | | | | |")
+                             "| | | | | | | | | | |")
                 continue
             heap = _kb(t.get("heap_growth")) if t.get("kind") == "real" else (
                 f"{_kb(t.get('heap_growth'))} (modelled)" if t.get("heap_growth") is not None else "")
@@ -76,7 +88,7 @@ def table(docs: list[dict]) -> str:
                 _num(t.get("us_per_call"), 1), _num(t.get("l1_rules")), _num(t.get("l2_rules")),
                 _num(t.get("rules_live")), _num(t.get("objects_held_by_rules")), heap,
                 _kb(t.get("heap_growth_second_half")),
-                _num(t.get("com_live_end")), _det(t)]) + " |")
+                _num(t.get("com_live_end")), _binder_state(t), _det(t)]) + " |")
     return "\n".join(lines)
 
 
@@ -134,8 +146,8 @@ def poly_table(doc: dict) -> str:
     calls = {k: sorted({r["calls"] for r in doc["targets"][k]["sweep"]}) for k in keys}
     lines.append("")
     lines.append("Calls per N: " + "; ".join(f"{k}: {c[0]}–{c[-1]}" if len(c) > 1 else f"{k}: {c[0]}"
-                                              for k, c in calls.items() if c) + ". Steady state = the second half "
-                 "of each run. Real rows: `levels_agree` (the per-call levels equal the simulator's at the same "
+                                              for k, c in calls.items() if c) + ". Steady state = whole rounds of N "
+                 "calls in the second half of each run. Real rows: `levels_agree` (the per-call levels equal the simulator's at the same "
                  "calls) is " + ", ".join(
                      f"{k}: {sum(1 for r in doc['targets'][k]['sweep'] if r.get('levels_agree'))}/"
                      f"{len(doc['targets'][k]['sweep'])}" for k in keys if doc["targets"][k].get("kind") == "real")

@@ -84,6 +84,10 @@ def render(report) -> str:
         lines.append(f"\nmemory ({m.metric}, {m.samples} samples): {m.verdict}; "
                      f"{m.bytes_first} -> {m.bytes_last} bytes, slope {m.slope_bytes_per_1000_calls:+.1f} B/1000 calls "
                      f"(95% CI {m.slope_ci_per_1000_calls[0]:+.1f}..{m.slope_ci_per_1000_calls[1]:+.1f}); {m.explanation}")
+        if m.cause:
+            lines.append(f"what grows: {m.cause}")
+    for part in report.extra.get("memory_parts", ()):
+        lines.append(f"  {part['part']}: {part['verdict']} ({part['bound']})")
     pm = report.extra.get("python_memory")
     if pm:
         lines.append(f"\nsimulator's own Python memory: peak {pm['traced_bytes_peak']} bytes traced; "

@@ -33,7 +33,7 @@ def run(args) -> int:
     if args.trace:
         result.write_trace(args.trace)
     if args.json:
-        print_json(result.to_dict())
+        print_json(dict(result.to_dict(), memory=memory_summary(result)))
         return 0
     print(render(result))
     return 0
@@ -53,4 +53,17 @@ def render(result) -> str:
         [[s["name"], s["lifetime"], s["operation"], s["calls"], s["binds"], s["l0_hits"], s["l1_hits"],
           s["l2_hits"], s["l1_rules"], s["l2_rules"], s["ic_state"], "yes" if s["identity_churn"] else "no"]
          for s in d["sites"]])
-    return "\n\n".join([head, totals, sites])
+    mem = memory_summary(result)
+    lines = [f"memory ({mem['metric']}): {mem['verdict']}" + (f"; what grows: {mem['cause']}" if mem["cause"] else "")]
+    lines += [f"  {p['part']}: {p['verdict']} ({p['bound']})" for p in mem["parts"]]
+    return "\n\n".join([head, totals, sites, "\n".join(lines)])
+
+
+def memory_summary(result) -> dict:
+    """The detector's memory verdict and its parts (which part grows), for the simulate output."""
+    from callsite.detect import detect
+
+    rep = detect(result)
+    m = rep.memory
+    return {"verdict": m.verdict if m else "insufficient data", "metric": m.metric if m else "",
+            "cause": m.cause if m else "", "parts": rep.extra.get("memory_parts", [])}
