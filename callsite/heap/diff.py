@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from callsite.heap.snapshot import StatisticDiff
+from callsite.heap.statistics import StatisticDiff
 
 if TYPE_CHECKING:
     from callsite.heap.snapshot import Snapshot

@@ -16,7 +16,6 @@ recorded in the sidecar written by :mod:`binders.heapshot`).
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import json
 import os
 import re
@@ -25,7 +24,10 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from callsite.errors import DlrsimError
+from callsite.heap.diff import compare
 from callsite.heap.mlpd import MlpdFile, RawHeapShot, RootRegion, read_mlpd
+from callsite.heap.names import matching_classes
+from callsite.heap.statistics import Statistic, StatisticDiff
 
 #: Root kinds as shown to users; GC handle roots are split by the table they live in.
 ROOT_KINDS: tuple[str, ...] = (
@@ -95,26 +97,6 @@ class Root:
         if self.kind in ("static", "thread-static") and self.owner:
             return f"{self.kind} field of {self.owner}"
         return f"{self.kind} ({self.description})" if self.description else self.kind
-
-
-@dataclasses.dataclass(frozen=True)
-class Statistic:
-    """Per-group totals, like ``tracemalloc.Statistic``: a class (or other key), count and bytes."""
-
-    key: str
-    count: int
-    size: int
-
-
-@dataclasses.dataclass(frozen=True)
-class StatisticDiff:
-    """Change of one group between two snapshots, like ``tracemalloc.StatisticDiff``."""
-
-    key: str
-    count: int
-    count_diff: int
-    size: int
-    size_diff: int
 
 
 class Snapshot:
@@ -317,7 +299,7 @@ class Snapshot:
         if exact:
             ids = [i for i, nm in enumerate(self.class_names) if nm == pattern]
         else:
-            ids = _matching_classes(pattern, self.class_names)
+            ids = matching_classes(pattern, self.class_names)
         if not ids:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(np.isin(self.class_id, np.array(ids, dtype=np.int32)))
@@ -374,8 +356,6 @@ class Snapshot:
     def compare_to(self, old: "Snapshot", key_type: str = "class", *,
                    reachable_only: bool = False) -> list[StatisticDiff]:
         """Per-group change from ``old`` to this snapshot, largest absolute byte change first."""
-        from callsite.heap.diff import compare
-
         return compare(old, self, key_type=key_type, reachable_only=reachable_only)
 
     def summary(self) -> dict:
@@ -398,20 +378,6 @@ class Snapshot:
 def _namespace(name: str) -> str:
     base = name.split("<", 1)[0]
     return base.rsplit(".", 1)[0] if "." in base else "(global)"
-
-
-def _short(name: str) -> str:
-    base, lt, rest = name.partition("<")
-    return base.rsplit(".", 1)[-1] + lt + rest
-
-
-def _matching_classes(pattern: str, names: Sequence[str]) -> list[int]:
-    if "*" in pattern or "?" in pattern:
-        return [i for i, nm in enumerate(names) if fnmatch.fnmatchcase(nm, pattern)]
-    exact = [i for i, nm in enumerate(names) if nm == pattern or _short(nm) == pattern]
-    if exact:
-        return exact
-    return [i for i, nm in enumerate(names) if pattern in nm]
 
 
 _SPEC = re.compile(r"^(?P<path>.+?)(?:@(?P<sel>[^@/]*))?$")
