@@ -34,10 +34,20 @@ def _read(path: str, *, quiet: bool = False):
     if not os.path.exists(path):
         raise DlrsimError(f"{path}: no such file")
     size = os.path.getsize(path)
+    from callsite.heap.mlpd import MlpdFormatError
+
     with tqdm(total=size, desc=f"reading {os.path.basename(path)}", file=sys.stderr, delay=1.0,
-              disable=quiet, unit="B", unit_scale=True, leave=False) as bar:
-        f = read_mlpd(path, progress=bar.update, allow_partial=_PARTIAL["on"])
+              disable=quiet or not sys.stderr.isatty(), unit="B", unit_scale=True, leave=False) as bar:
+        try:
+            f = read_mlpd(path, progress=bar.update, allow_partial=_PARTIAL["on"])
+        except MlpdFormatError as exc:
+            if _PARTIAL["on"]:
+                raise
+            raise DlrsimError(f"{exc} (--partial uses the complete heap shots before the damage)") from None
     if f.error is not None:
+        if not f.shots:
+            raise DlrsimError(f"{f.error}; the damage comes before the first complete heap shot, "
+                              "so --partial has nothing to use")
         sys.stderr.write(f"dlrsim heap: warning: {f.error}; using the {len(f.shots)} complete heap shots before it\n")
     return f
 
@@ -49,6 +59,56 @@ def _snapshot(spec: str, index: str | None, cache: dict):
     if path not in cache:
         cache[path] = _read(path)
     return Snapshot.load(spec, index=index, mlpd=cache[path])
+
+
+def _view(snap, args: argparse.Namespace):
+    """The ownership view the options ask for (rules files, groups, root object, ignored references)."""
+    from callsite.heap.classify import classifier
+    from callsite.heap.owners import resolve_object
+    from callsite.heap.ownership import OwnershipView
+
+    c = classifier(getattr(args, "rules", None) or (), enable=getattr(args, "enable", None) or (),
+                   disable=getattr(args, "disable", None) or ())
+    root = getattr(args, "rootobject", None)
+    ignore = []
+    for spec in getattr(args, "ignore_ref", None) or ():
+        a, sep, b = spec.partition(":")
+        if not sep:
+            raise DlrsimError(f"--ignore-ref wants REFERRER:TARGET (each #INDEX or an address), not {spec!r}")
+        ignore.append((resolve_object(snap, a), resolve_object(snap, b)))
+    return OwnershipView(snap, c, root_object=resolve_object(snap, root) if root else None, ignore=ignore)
+
+
+def _visible(snap, args: argparse.Namespace):
+    """Objects to count: all, or all but the harness's (the default)."""
+    if getattr(args, "include_harness", True):
+        return None
+    return ~_view(snap, args).is_harness()
+
+
+def _filter_rows(rows, args: argparse.Namespace, key, *snaps):
+    from callsite.heap.names import class_matcher
+
+    if not getattr(args, "cls", None):
+        return rows
+    keep = class_matcher(args.cls)
+    return [r for r in rows if keep(key(r))]
+
+
+def _nm(name: str, args: argparse.Namespace) -> str:
+    """A class (or owner) name for a terminal: namespaces dropped, cut to --width."""
+    from callsite.heap.names import short_name
+
+    if getattr(args, "full_names", False):
+        return name
+    return short_name(name, getattr(args, "width", 60))
+
+
+def _path_text(steps: list[dict], args: argparse.Namespace) -> str:
+    from callsite.heap.names import folded
+    from callsite.heap.owners import step_text
+
+    return folded([step_text(x, lambda c: _nm(c, args)) for x in steps])
 
 
 def _fmt(n: int) -> str:
@@ -78,7 +138,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     _partial(args)
     snap = _snapshot(args.snapshot, args.index, {})
-    stats = snap.statistics(args.by, reachable_only=args.reachable)
+    stats = snap.statistics(args.by, reachable_only=args.reachable, mask=_visible(snap, args))
+    if args.by == "class":
+        stats = _filter_rows(stats, args, lambda st: st.key, snap)
     top = stats[: args.top] if args.top else stats
     info = snap.summary()
     if args.json:
@@ -89,7 +151,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     kinds = ", ".join(f"{k} {v}" for k, v in info["roots_by_kind"].items())
     print(f"{info['snapshot']}: {info['objects']:,} objects, {info['bytes']:,} bytes, "
           f"{info['references']:,} references, {info['roots']:,} roots ({kinds})")
-    print(format_table([args.by, "count", "bytes"], [[s.key, s.count, s.size] for s in top]))
+    print(format_table([args.by, "count", "bytes"], [[_nm(s.key, args), s.count, s.size] for s in top]))
     if args.top and len(stats) > args.top:
         print(f"... {len(stats) - args.top} more (use --top)")
     return 0
@@ -102,7 +164,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     cache: dict = {}
     before = _snapshot(args.before, None, cache)
     after = _snapshot(args.after, None, cache)
-    diffs = after.compare_to(before, args.by, reachable_only=args.reachable)
+    diffs = after.compare_to(before, args.by, reachable_only=args.reachable,
+                             masks=(_visible(before, args), _visible(after, args)))
+    if args.by == "class":
+        diffs = _filter_rows(diffs, args, lambda d: d.key, after, before)
     if not args.all:
         diffs = [d for d in diffs if d.count_diff or d.size_diff]
     top = diffs[: args.top] if args.top else diffs
@@ -115,37 +180,176 @@ def cmd_diff(args: argparse.Namespace) -> int:
     print(f"{before.label} -> {after.label}: objects {_fmt(totals['objects_diff'])}, "
           f"bytes {_fmt(totals['bytes_diff'])}")
     print(format_table([args.by, "count", "count_diff", "bytes", "bytes_diff"],
-                       [[d.key, d.count, _fmt(d.count_diff), d.size, _fmt(d.size_diff)] for d in top]))
+                       [[_nm(d.key, args), d.count, _fmt(d.count_diff), d.size, _fmt(d.size_diff)] for d in top]))
     return 0
 
 
 def cmd_dominators(args: argparse.Namespace) -> int:
     _partial(args)
+    import numpy as np
+
     from callsite.heap.dominators import dominator_tree
-    from callsite.heap.paths import path_to
+    from callsite.heap.names import class_matcher
 
     snap = _snapshot(args.snapshot, args.index, {})
-    tree = dominator_tree(snap, args.algorithm)
-    top = tree.top(args.top)
-    rows = []
-    for o in top.tolist():
+    view = _view(snap, args)
+    tree = dominator_tree(snap, args.algorithm, view=view if not args.raw else None)
+    hidden = None if args.include_harness else view.is_harness()
+    keep = class_matcher(args.cls) if args.cls else None
+    n = len(snap)
+    r = tree.retained[:n].copy()
+    if hidden is not None:
+        r[hidden] = -1
+    if keep is not None:
+        ok = np.array([keep(nm) for nm in snap.class_names], dtype=bool)
+        r[~ok[snap.class_id]] = -1
+    cand = np.argsort(-r, kind="stable")[: args.top * 8]
+    cand = cand[r[cand] > 0]
+    rows, shown = [], {}
+    for o in cand.tolist():
         idom = int(tree.idom[o])
-        p = path_to(snap, o)
-        rows.append({
-            "index": o, "class": snap.class_of(o), "address": f"0x{int(snap.addr[o]):x}",
-            "size": int(snap.size[o]), "retained": int(tree.retained[o]),
-            "idom": None if idom == tree.super_root else {"index": idom, "class": snap.class_of(idom)},
-            "root": p.root.label() if p else None,
-        })
+        # a link of a chain already shown (dominated by it, retaining nearly as much) folds into it
+        if idom in shown and tree.retained[o] * 10 >= tree.retained[idom] * 9 and not args.unfold:
+            row = shown[idom]
+            row["folded"].append(snap.class_of(o))
+            shown[o] = row
+            continue
+        if len(rows) >= args.top:
+            continue
+        row = {"index": o, "class": snap.class_of(o), "address": f"0x{int(snap.addr[o]):x}",
+               "size": int(snap.size[o]), "retained": int(tree.retained[o]),
+               "idom": None if idom == tree.super_root else {"index": idom, "class": snap.class_of(idom)},
+               "owner": view.owner_label(o), "folded": []}
+        rows.append(row)
+        shown[o] = row
     reachable = int(tree.retained[tree.super_root])
     if args.json:
-        print_json({"snapshot": snap.label, "algorithm": args.algorithm, "reachable_bytes": reachable,
-                    "total_bytes": snap.total_size, "top": rows})
+        print_json({"snapshot": snap.label, "algorithm": args.algorithm, "ownership_rules": not args.raw,
+                    "reachable_bytes": reachable, "total_bytes": snap.total_size, "top": rows})
         return 0
     print(f"{snap.label}: {reachable:,} of {snap.total_size:,} bytes reachable from roots")
-    print(format_table(["class", "size", "retained", "dominated by", "held by"],
-                       [[r["class"], r["size"], r["retained"], r["idom"]["class"] if r["idom"] else "(root)",
-                         r["root"] or ""] for r in rows]))
+    print(format_table(["class", "size", "retained", "dominated by", "owner"],
+                       [[_nm(r["class"], args) + (f" (+{len(r['folded'])} links)" if r["folded"] else ""),
+                         r["size"], r["retained"], _nm(r["idom"]["class"], args) if r["idom"] else "(root)",
+                         _nm(r["owner"], args)] for r in rows]))
+    return 0
+
+
+def cmd_owners(args: argparse.Namespace) -> int:
+    _partial(args)
+    from callsite.heap.owners import owner_groups
+
+    snap = _snapshot(args.snapshot, args.index, {})
+    view = _view(snap, args)
+    objs = snap.find(args.cls)
+    out = owner_groups(view, objs, include_harness=args.include_harness)
+    out["pattern"] = args.cls
+    out["groups"] = out["groups"][: args.max]
+    if args.json:
+        print_json(out)
+        return 0
+    print(f"{snap.label}: {out['objects']} objects match {args.cls!r}: {out['live_objects']} live, "
+          f"{out['pending_finalization']} pending finalization"
+          + (f", {out['harness_objects']} held only by the harness (--include-harness)" if out["harness_objects"] else ""))
+    for g in out["groups"]:
+        print(f"{g['objects']:>8} objects {g['bytes']:>10,} B  owner: {g['owner']}")
+        if g["path"]:
+            print("      " + _path_text(g["path"], args))
+    return 0
+
+
+def cmd_retainers(args: argparse.Namespace) -> int:
+    _partial(args)
+    from callsite.heap.owners import resolve_object, retainers
+
+    snap = _snapshot(args.snapshot, args.index, {})
+    view = _view(snap, args)
+    if args.object is not None:
+        obj = resolve_object(snap, args.object)
+    else:
+        objs = snap.find(args.cls)
+        if not len(objs):
+            raise DlrsimError(f"no object of a class matching {args.cls!r} in {snap.label}")
+        if args.nth >= len(objs):
+            raise DlrsimError(f"--nth {args.nth}: only {len(objs)} objects match {args.cls!r}")
+        obj = int(objs[args.nth])
+    out = retainers(view, obj)
+    if args.json:
+        print_json(out)
+        return 0
+    o = out["object"]
+    state = "live" if out["live"] else ("pending finalization (not live)" if out["pending_finalization"] else "not reachable")
+    print(f"{snap.label}: #{o['index']} {_nm(o['class'], args)} @{o['address']} [{o['size']} B]: {state}"
+          + (f", owner: {out['owner']}" if out["owner"] else ""))
+    if out["lifeline"]:
+        print("  lifeline: " + _path_text(out["lifeline"], args))
+    for r in out["roots"]:
+        print(f"  root {r['label']}" + (f" [{r['rule']}]" if r["rule"] else "") + ("" if r["kept"] else " (outweighed)"))
+    for r in out["references"]:
+        ref = r["referrer"]
+        tag = r["rule"] or f"weight {r['weight']}"
+        flags = ("on lifeline" if r["on_lifeline"] else "kept" if r["kept"] else "outweighed")
+        if r["referrer_pending"]:
+            flags = "referrer pending finalization"
+        elif not r["referrer_live"]:
+            flags = "referrer not live"
+        print(f"  <- #{ref['index']} {_nm(ref['class'], args)}.{r['field']}  [{tag}; {flags}]")
+        if r["lifeline"] and args.lifelines:
+            print("       " + _path_text(r["lifeline"], args))
+    return 0
+
+
+def cmd_domstats(args: argparse.Namespace) -> int:
+    _partial(args)
+    from callsite.heap.dominators import dominator_tree
+    from callsite.heap.domstats import floating_classes, retained_by_class
+    from callsite.heap.names import class_matcher
+
+    snap = _snapshot(args.snapshot, args.index, {})
+    view = _view(snap, args)
+    tree = dominator_tree(snap, args.algorithm, view=view if not args.raw else None)
+    keep = class_matcher(args.cls) if args.cls else None
+    if args.retained:
+        rows = retained_by_class(snap, tree, keep=keep)[: args.top]
+        if args.json:
+            print_json({"snapshot": snap.label, "classes": rows})
+            return 0
+        print(format_table(["class", "objects", "bytes", "retained"],
+                           [[_nm(r["class"], args), r["objects"], r["bytes"], r["retained"]] for r in rows]))
+        return 0
+    out = floating_classes(snap, tree, keep=keep)
+    out["classes"] = out["classes"][: args.top]
+    if args.json:
+        print_json(out)
+        return 0
+    print(f"{snap.label}: {out['floating_objects']:,} of {out['reachable_objects']:,} reachable objects "
+          f"are dominated only by the process (float to the top)")
+    print(format_table(["class", "objects", "retained"],
+                       [[_nm(r["class"], args), r["objects"], r["bytes"]] for r in out["classes"]]))
+    return 0
+
+
+def cmd_domdiff(args: argparse.Namespace) -> int:
+    _partial(args)
+    from callsite.heap.dominators import dominator_tree
+    from callsite.heap.domstats import dominator_diff
+    from callsite.heap.names import class_matcher
+
+    cache: dict = {}
+    pair = []
+    for spec in (args.before, args.after):
+        snap = _snapshot(spec, None, cache)
+        view = _view(snap, args)
+        pair.append((view, dominator_tree(snap, args.algorithm, view=view)))
+    out = dominator_diff(pair[0], pair[1], keep=class_matcher(args.cls) if args.cls else None)
+    out["changes"] = out["changes"][: args.top]
+    if args.json:
+        print_json(out)
+        return 0
+    print(f"{out['before']} -> {out['after']}: retained {_fmt(out['retained_after'] - out['retained_before'])} bytes")
+    print(format_table(["owner", "class", "retained_diff", "objects_diff", "retained_after"],
+                       [[_nm(r["owner"], args), _nm(r["class"], args), _fmt(r["retained_diff"]),
+                         _fmt(r["objects_diff"]), r["retained_after"]] for r in out["changes"]]))
     return 0
 
 
@@ -219,8 +423,35 @@ def register(subparsers) -> None:
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_list)
 
+    def view_args(sp: argparse.ArgumentParser) -> None:
+        g = sp.add_argument_group("ownership rules")
+        g.add_argument("--rules", action="append", metavar="FILE.owners",
+                       help="reference classifiers to add to the built-in groups (format: callsite/heap/classify.py)")
+        g.add_argument("--enable", action="append", metavar="GROUP", help="switch a classifier group on (glob)")
+        g.add_argument("--disable", action="append", metavar="GROUP",
+                       help="switch a classifier group off (glob; built-in: harness, gc-handles, delegates, dlr)")
+        g.add_argument("--rootobject", metavar="OBJ", help="analyse only what this object (#INDEX or address) reaches")
+        g.add_argument("--ignore-ref", action="append", metavar="REFERRER:TARGET",
+                       help="drop one reference (e.g. a back-reference), objects as #INDEX or address")
+        g.add_argument("--include-harness", action="store_true",
+                       help="also show objects only the harness (pythonnet) holds")
+
+    def name_args(sp: argparse.ArgumentParser, cls: bool = True) -> None:
+        if cls:
+            sp.add_argument("--class", dest="cls", metavar="PATTERN",
+                            help="only classes matching: name, substring, glob (Action<*) or re:REGEX")
+        sp.add_argument("--width", type=positive, default=60, help="cut class names to this width (default 60)")
+        sp.add_argument("--full-names", action="store_true", help="full class names (JSON always has them)")
+
+    def algo_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--algorithm", choices=["igraph", "lt", "iterative"], default="igraph",
+                        help="igraph's compiled Lengauer-Tarjan (default), the Python Lengauer-Tarjan, "
+                             "or the iterative Cooper-Harvey-Kennedy algorithm")
+
     sp = sub.add_parser("summary", help="per-class object counts and bytes")
     snap_args(sp)
+    view_args(sp)
+    name_args(sp)
     sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
     sp.add_argument("--by", choices=["class", "namespace", "generation"], default="class")
     sp.add_argument("--reachable", action="store_true", help="count only objects reachable from roots")
@@ -230,6 +461,8 @@ def register(subparsers) -> None:
     sp.add_argument("before", metavar="BEFORE")
     sp.add_argument("after", metavar="AFTER")
     partial_arg(sp)
+    view_args(sp)
+    name_args(sp)
     sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
     sp.add_argument("--by", choices=["class", "namespace", "generation"], default="class")
     sp.add_argument("--reachable", action="store_true", help="count only objects reachable from roots")
@@ -239,21 +472,70 @@ def register(subparsers) -> None:
 
     sp = sub.add_parser("dominators", help="objects retaining the most memory (dominator tree)")
     snap_args(sp)
+    view_args(sp)
+    name_args(sp)
     sp.add_argument("--top", type=positive, default=20, help="objects to show (default 20)")
-    sp.add_argument("--algorithm", choices=["lt", "iterative"], default="lt",
-                    help="Lengauer-Tarjan (default) or the iterative Cooper-Harvey-Kennedy algorithm")
+    algo_arg(sp)
+    sp.add_argument("--raw", action="store_true", help="tree of all references (no ownership rules)")
+    sp.add_argument("--unfold", action="store_true", help="list each link of a chain on its own row")
     sp.set_defaults(func=cmd_dominators)
+
+    sp = sub.add_parser("owners", help="who keeps objects of a class alive, by owner (after the ownership rules)")
+    snap_args(sp)
+    view_args(sp)
+    name_args(sp, cls=False)
+    sp.add_argument("--class", dest="cls", required=True, metavar="PATTERN",
+                    help="class: name, substring, glob (Action<*) or re:REGEX")
+    sp.add_argument("--max", type=positive, default=20, help="owner groups to show (default 20)")
+    sp.set_defaults(func=cmd_owners)
+
+    sp = sub.add_parser("retainers", help="every reference to one object, with each referrer's lifeline")
+    snap_args(sp)
+    view_args(sp)
+    name_args(sp, cls=False)
+    which = sp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--object", metavar="OBJ", help="#INDEX or address")
+    which.add_argument("--class", dest="cls", metavar="PATTERN", help="the --nth object of a matching class")
+    sp.add_argument("--nth", type=int, default=0, help="with --class: which match (default 0)")
+    sp.add_argument("--lifelines", action="store_true", help="print each referrer's lifeline")
+    sp.set_defaults(func=cmd_retainers)
+
+    sp = sub.add_parser("domstats", help="classes floating to the top of the dominator tree; --retained: retained size per class")
+    snap_args(sp)
+    view_args(sp)
+    name_args(sp)
+    algo_arg(sp)
+    sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
+    sp.add_argument("--retained", action="store_true", help="retained size per class instead")
+    sp.add_argument("--raw", action="store_true", help="tree of all references (no ownership rules)")
+    sp.set_defaults(func=cmd_domstats)
+
+    sp = sub.add_parser("domdiff", help="new retained memory between two shots, by owner and class")
+    sp.add_argument("before", metavar="BEFORE")
+    sp.add_argument("after", metavar="AFTER")
+    partial_arg(sp)
+    view_args(sp)
+    name_args(sp)
+    algo_arg(sp)
+    sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+    sp.set_defaults(func=cmd_domdiff)
 
     sp = sub.add_parser("paths", help="shortest retention paths from roots to objects of a class")
     snap_args(sp)
     sp.add_argument("--class", dest="cls", required=True, metavar="PATTERN",
-                    help="class name, short name, substring, or glob with * and ?")
+                    help="class: name, substring, glob (Action<*) or re:REGEX")
     sp.add_argument("--max", type=positive, default=5, help="paths (or groups) to show (default 5)")
     sp.add_argument("--group", action="store_true",
                     help="group the paths of all matching objects by shape and count them")
     sp.set_defaults(func=cmd_paths)
 
-    sp = sub.add_parser("treemap", help="write an HTML treemap of the dominator tree")
+    sp = sub.add_parser("treemap", help="write an HTML treemap of the dominator tree (zoom, search)")
     snap_args(sp)
-    sp.add_argument("-o", "--output", metavar="FILE.html", help="default: next to the .mlpd")
+    view_args(sp)
+    sp.add_argument("-o", "--output", metavar="FILE.html", help="default: SNAP.treemap.html in the current folder")
+    sp.add_argument("--depth", type=positive, default=4, help="levels of the tree in the file (default 4)")
+    sp.add_argument("--width", type=positive, default=40, help="children kept per node (default 40)")
+    sp.add_argument("--min-size", type=int, default=0, metavar="BYTES",
+                    help="smaller subtrees are merged into one box per parent (default: 0.1%% of the heap)")
     sp.set_defaults(func=cmd_treemap)

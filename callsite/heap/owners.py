@@ -40,25 +40,34 @@ def field_of(snap: "Snapshot", edge: int, src: int) -> str:
     return nm if nm else f"+0x{off:x}"
 
 
-def lifeline_steps(view: OwnershipView, obj: int, *, upto_edge: int | None = None) -> list[str]:
-    """The lifeline as strings: ``root: LABEL``, then ``CLASS.FIELD`` per link (full class names).
-
-    With ``upto_edge``, the path stops at that edge's referrer (the owner).
+def lifeline_steps(view: OwnershipView, obj: int, *, upto_edge: int | None = None) -> list[dict]:
+    """The lifeline as JSON-ready steps: ``{"root": LABEL}``, then ``{"class", "field"}`` per link
+    (``field`` is ``[]`` for an array element, ``NAME?`` when guessed, ``+0xNN`` when unknown; the
+    last step's ``field`` is None). With ``upto_edge`` the path stops at that edge's referrer.
     """
     snap, lf = view.snap, view.lifelines
     chain = view.lifeline(obj)
     if not chain:
         return []
     root = view.lifeline_root(obj)
-    steps = [f"root: {root.label() if root else 'root object'}"]
-    for a, b in zip(chain, chain[1:]):
-        e = int(lf.edge[b])
-        steps.append(f"{snap.class_of(a)}.{field_of(snap, e, a)}")
+    steps: list[dict] = [{"root": root.label() if root else "root object"}]
+    for x, y in zip(chain, chain[1:]):
+        e = int(lf.edge[y])
+        steps.append({"class": snap.class_of(x), "field": field_of(snap, e, x)})
         if upto_edge is not None and e == upto_edge:
             return steps
     if upto_edge is None or upto_edge >= 0:
-        steps.append(snap.class_of(chain[-1]))
+        steps.append({"class": snap.class_of(chain[-1]), "field": None})
     return steps
+
+
+def step_text(step: dict, name=lambda s: s) -> str:
+    """One step for a terminal: ``root: LABEL``, ``Class.field``, ``Class[]`` or ``Class``."""
+    if "root" in step:
+        return f"root: {step['root']}"
+    f = step["field"]
+    cls = name(step["class"])
+    return cls if f is None or f == "[]" else f"{cls}.{f}"
 
 
 def owner_groups(view: OwnershipView, objs: np.ndarray, *, include_harness: bool = False) -> dict:
@@ -73,7 +82,7 @@ def owner_groups(view: OwnershipView, objs: np.ndarray, *, include_harness: bool
         if view.pending[o]:
             key = (PENDING_OWNER,)
             g = groups.setdefault(key, {"owner": PENDING_OWNER, "group": None, "kind": "pending",
-                                        "live": False, "path": ["root: finalizer-queue"], "objects": 0,
+                                        "live": False, "path": [{"root": "finalizer-queue"}], "objects": 0,
                                         "bytes": 0, "example": None})
         elif not view.live[o]:
             key = (NOT_LIVE_OWNER,)
@@ -92,7 +101,7 @@ def owner_groups(view: OwnershipView, objs: np.ndarray, *, include_harness: bool
                 root = view.lifeline_root(o)
                 owner, group, kind = (root.label() if root else "root object"), None, "root"
             owner_obj = int(view.src[e]) if e >= 0 else (int(snap.root_obj[-2 - e]) if e <= -2 else None)
-            key = (owner, tuple(path))
+            key = (owner, tuple(step_text(x) for x in path))
             g = groups.setdefault(key, {"owner": owner, "group": group, "kind": kind, "live": True,
                                         "path": path, "objects": 0, "bytes": 0, "example": None,
                                         "owner_class": snap.class_of(owner_obj) if owner_obj is not None else None})

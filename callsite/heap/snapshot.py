@@ -325,9 +325,14 @@ class Snapshot:
         return self._reachable
 
     # -- tracemalloc-style statistics -------------------------------------
-    def statistics(self, key_type: str = "class", *, reachable_only: bool = False) -> list[Statistic]:
-        """Totals per group, largest size first. ``key_type``: ``class``, ``namespace`` or ``generation``."""
-        mask = self.reachable() if reachable_only else None
+    def statistics(self, key_type: str = "class", *, reachable_only: bool = False,
+                   mask: np.ndarray | None = None) -> list[Statistic]:
+        """Totals per group, largest size first. ``key_type``: ``class``, ``namespace`` or ``generation``.
+
+        ``mask`` (booleans per object) restricts the count, e.g. to hide the harness's objects.
+        """
+        if reachable_only:
+            mask = self.reachable() if mask is None else mask & self.reachable()
         if key_type == "class":
             keys = self.class_id
             labels = self.class_names
@@ -353,10 +358,10 @@ class Snapshot:
         stats.sort(key=lambda s: (-s.size, -s.count, s.key))
         return stats
 
-    def compare_to(self, old: "Snapshot", key_type: str = "class", *,
-                   reachable_only: bool = False) -> list[StatisticDiff]:
+    def compare_to(self, old: "Snapshot", key_type: str = "class", *, reachable_only: bool = False,
+                   masks: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> list[StatisticDiff]:
         """Per-group change from ``old`` to this snapshot, largest absolute byte change first."""
-        return compare(old, self, key_type=key_type, reachable_only=reachable_only)
+        return compare(old, self, key_type=key_type, reachable_only=reachable_only, masks=masks)
 
     def summary(self) -> dict:
         """Counts a user checks first: objects, bytes, references, roots by kind."""

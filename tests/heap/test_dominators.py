@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callsite.heap.dominators import (iterative_dominators, lengauer_tarjan, naive_dominators,
+from callsite.heap.dominators import (igraph_dominators, iterative_dominators, lengauer_tarjan, naive_dominators,
                                       retained_sizes)
 
 
@@ -24,12 +24,13 @@ def graphs(draw):
     return indptr, dst, roots
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(graphs())
 def test_fast_algorithms_match_naive(g):
     want = naive_dominators(*g)
     assert np.array_equal(lengauer_tarjan(*g), want)
     assert np.array_equal(iterative_dominators(*g), want)
+    assert np.array_equal(igraph_dominators(*g), want)
 
 
 def _dominated_by(idom, d):
