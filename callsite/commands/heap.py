@@ -220,6 +220,8 @@ def cmd_dominators(args: argparse.Namespace) -> int:
                "size": int(snap.size[o]), "retained": int(tree.retained[o]),
                "idom": None if idom == tree.super_root else {"index": idom, "class": snap.class_of(idom)},
                "owner": view.owner_label(o), "folded": []}
+        root = view.lifeline_root(o)
+        row["root"] = root.label() if root is not None else None
         rows.append(row)
         shown[o] = row
     reachable = int(tree.retained[tree.super_root])
