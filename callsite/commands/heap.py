@@ -390,10 +390,12 @@ def cmd_treemap(args: argparse.Namespace) -> int:
     from callsite.heap.treemap import write_treemap
 
     snap = _snapshot(args.snapshot, args.index, {})
-    tree = dominator_tree(snap)
-    out = args.output or (os.path.splitext(snap.path)[0] + f".{snap.index}.treemap.html")
+    view = _view(snap, args)
+    tree = dominator_tree(snap, view=view)
+    out = args.output or (os.path.splitext(os.path.basename(snap.path))[0] + f".{snap.index}.treemap.html")
     try:
-        write_treemap(snap, out, tree)
+        write_treemap(snap, out, tree, depth=args.depth, children=args.width, min_size=args.min_size or None,
+                      view=view, hide=None if args.include_harness else view.is_harness())
     except OSError as exc:
         raise DlrsimError(f"cannot write {out}: {exc.strerror or exc}") from None
     if args.json:
