@@ -53,12 +53,27 @@ def _read(path: str, *, quiet: bool = False):
 
 
 def _snapshot(spec: str, index: str | None, cache: dict):
-    from callsite.heap.snapshot import Snapshot, split_spec
+    """One snapshot: from the parsed-graph cache beside the file when it is current, else read and cached."""
+    from callsite.heap import cache as graph_cache
+    from callsite.heap.snapshot import Snapshot, select_index, split_spec
 
-    path, _ = split_spec(spec)
+    path, sel = split_spec(spec)
+    if index is not None:
+        sel = str(index)
+    use_cache = not _PARTIAL["on"] and not _PARTIAL.get("no_cache")
+    if use_cache and path not in cache and os.path.exists(path):
+        idx = graph_cache.read_index(path)
+        if idx is not None:
+            snap = graph_cache.load(path, select_index(idx["shots"], path, sel), None)
+            if snap is not None:
+                return snap.with_sidecar()
     if path not in cache:
         cache[path] = _read(path)
-    return Snapshot.load(spec, index=index, mlpd=cache[path])
+    snap = Snapshot.load(spec, index=index, mlpd=cache[path])
+    if use_cache:
+        graph_cache.save(snap)
+        graph_cache.write_index(path, len(cache[path].shots))
+    return snap
 
 
 def _view(snap, args: argparse.Namespace):
@@ -117,6 +132,7 @@ def _fmt(n: int) -> str:
 
 def _partial(args: argparse.Namespace) -> None:
     _PARTIAL["on"] = bool(getattr(args, "partial", False))
+    _PARTIAL["no_cache"] = bool(getattr(args, "no_cache", False))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -414,6 +430,8 @@ def register(subparsers) -> None:
     def partial_arg(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--partial", action="store_true",
                         help="on a damaged file, use the heap shots read before the damage")
+        sp.add_argument("--no-cache", action="store_true",
+                        help="neither use nor write the parsed graph kept beside the file (FILE.mlpd.dlrsim-cache/)")
 
     def snap_args(sp: argparse.ArgumentParser) -> None:
         partial_arg(sp)

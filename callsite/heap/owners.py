@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from callsite.heap.classify import IGNORED_WEIGHT
-from callsite.heap.ownership import OwnershipView, edges_of
+from callsite.heap.graph import edges_of
+from callsite.heap.ownership import OwnershipView
 
 if TYPE_CHECKING:
     from callsite.heap.snapshot import Snapshot

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from callsite.heap.classify import IGNORED_WEIGHT, Classifier, Rule, builtin
+from callsite.heap.graph import edge_sources, edges_of, first_occurrences, reach
 from callsite.heap.names import matching_classes
 from callsite.heap.snapshot import ROOT_KINDS
 
@@ -40,38 +41,6 @@ if TYPE_CHECKING:
 HARNESS_GROUP = "harness"
 FINALIZER_KIND = "finalizer-queue"
 _NONE = np.iinfo(np.int16).min
-
-
-def edge_sources(indptr: np.ndarray) -> np.ndarray:
-    """Referrer of every edge of a CSR graph."""
-    return np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
-
-
-def edges_of(indptr: np.ndarray, objs: np.ndarray) -> np.ndarray:
-    """Indices of the edges leaving ``objs`` (vectorised CSR slicing)."""
-    counts = indptr[objs + 1] - indptr[objs]
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.repeat(indptr[objs], counts)
-    return starts + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))
-
-
-def reach(indptr: np.ndarray, indices: np.ndarray, start: np.ndarray, n: int,
-          edge_ok: np.ndarray | None = None) -> np.ndarray:
-    """Objects reachable from ``start`` over edges with ``edge_ok`` (all when None)."""
-    seen = np.zeros(n, dtype=bool)
-    frontier = np.unique(start)
-    seen[frontier] = True
-    while len(frontier):
-        e = edges_of(indptr, frontier)
-        if edge_ok is not None:
-            e = e[edge_ok[e]]
-        nxt = indices[e]
-        nxt = np.unique(nxt[~seen[nxt]])
-        seen[nxt] = True
-        frontier = nxt
-    return seen
 
 
 @dataclasses.dataclass
@@ -233,13 +202,15 @@ class OwnershipView:
             frontier = objs[first]
         depth[frontier] = 0
         kept, indices, d = self.kept_edges, snap.indices, 0
+        stamp = np.zeros(n, dtype=np.int64)
         while len(frontier):
             e = edges_of(snap.indptr, frontier)
             e = e[kept[e]]
             nxt = indices[e]
             new = depth[nxt] < 0
             e, nxt = e[new], nxt[new]
-            uniq, first = np.unique(nxt, return_index=True)
+            first = first_occurrences(nxt, stamp)
+            uniq = nxt[first]
             d += 1
             parent[uniq] = self.src[e[first]]
             edge[uniq] = e[first]

@@ -257,3 +257,25 @@ def test_partial_before_first_shot_exits_2(capsys, shot_file, tmp_path):
     code, out, err = run(capsys, "heap", "summary", str(cut))
     assert code == 2 and "--partial" in err
     assert os.path.exists(shot_file)
+
+
+def test_parsed_graph_cache_beside_the_file(capsys, shot_file, tmp_path):
+    import shutil
+
+    from callsite.heap import cache as graph_cache
+
+    f = str(tmp_path / "c.mlpd")
+    shutil.copy(shot_file, f)
+    shutil.copy(shot_file + ".points.json", f + ".points.json")
+    first = run(capsys, "heap", "owners", f + "@after", "--class", "__ComObject", "--json")
+    assert graph_cache.read_index(f)["shots"] == 2
+    assert os.path.exists(os.path.join(graph_cache.cache_dir(f), "shot-1.npz"))
+    again = run(capsys, "heap", "owners", f + "@after", "--class", "__ComObject", "--json")
+    assert again == first
+    cached = graph_cache.load(f, 1, None)
+    fresh = Snapshot.load(f + "@after")
+    for k in ("addr", "indptr", "indices", "field_offset", "root_obj", "root_kind"):
+        assert np.array_equal(getattr(cached, k), getattr(fresh, k))
+    with open(f, "ab") as fh:  # the file changed: the cache no longer belongs to it
+        fh.write(b"\0")
+    assert graph_cache.read_index(f) is None

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from callsite.heap.dominators import dominator_tree
-from callsite.heap.ownership import OwnershipView, reach
+from callsite.heap.graph import reach
+from callsite.heap.ownership import OwnershipView
 from callsite.heap.snapshot import Snapshot
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
