@@ -103,7 +103,8 @@ def scale_child(path: str, algorithm: str) -> dict:
     return {"algorithm": algorithm, "objects": len(snap), "references": int(len(snap.indices)),
             "file_mb": round(size / 1e6, 1), "read_s": round(t1 - t0, 2), "reader_mb_per_s": round(size / (t1 - t0) / 1e6, 1),
             "snapshot_s": round(t2 - t1, 2), "dominators_s": round(t3 - t2, 2), "retained_s": round(t4 - t3, 2),
-            "total_s": round(t4 - t0, 2), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "total_s": round(t4 - t0, 2), "cpu_s": round(time.process_time(), 2),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "reachable": int((idom[:-1] >= 0).sum()), "retained_total": int(ret[-1])}
 
 
