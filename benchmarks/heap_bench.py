@@ -44,22 +44,15 @@ from callsite.heap.dominators import igraph_dominators, iterative_dominators, le
 from callsite.heap.mlpd import read_mlpd  # noqa: E402
 from callsite.heap.snapshot import Snapshot  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synthetic_mlpd import heap_graph, write  # noqa: E402
+
 
 def heap_like_graph(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR (indptr, indices) and roots of a synthetic object graph shaped like a heap."""
-    rng = np.random.default_rng(seed)
-    idx = np.arange(n)
-    parent = np.maximum(idx - rng.geometric(0.3, n), 0)
-    far = rng.random(n) < 0.2
-    parent[far] = (rng.random(int(far.sum())) * idx[far]).astype(np.int64)
-    extra = int(0.4 * n)
-    src = np.concatenate([parent[1:], rng.integers(0, n, extra)])
-    dst = np.concatenate([idx[1:], rng.integers(0, n, extra)])
-    o = np.argsort(src, kind="stable")
-    src, dst = src[o], dst[o]
+    """CSR (indptr, indices) and roots of the synthetic heap-like graph of synthetic_mlpd.py."""
+    src, dst, _cls, _size, roots = heap_graph(n, seed)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    roots = np.concatenate([[0], rng.integers(0, n, 100)])
     return indptr, dst.astype(np.int64), roots
 
 
@@ -109,9 +102,6 @@ def scale_child(path: str, algorithm: str) -> dict:
 
 
 def bench_scale(n: int, algorithms: list[str], workdir: str) -> list[dict]:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from synthetic_mlpd import write
-
     path = os.path.join(workdir, f"synthetic-{n}.mlpd")
     t = time.perf_counter()
     write(path, n)

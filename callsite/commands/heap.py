@@ -200,18 +200,23 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_dominators(args: argparse.Namespace) -> int:
-    _partial(args)
-    import numpy as np
-
+def _tree(args: argparse.Namespace):
+    """Snapshot, ownership view, dominator tree (of the kept references unless --raw), class filter."""
     from callsite.heap.dominators import dominator_tree
     from callsite.heap.names import class_matcher
 
     snap = _snapshot(args.snapshot, args.index, {})
     view = _view(snap, args)
     tree = dominator_tree(snap, args.algorithm, view=view if not args.raw else None)
+    return snap, view, tree, (class_matcher(args.cls) if args.cls else None)
+
+
+def cmd_dominators(args: argparse.Namespace) -> int:
+    _partial(args)
+    import numpy as np
+
+    snap, view, tree, keep = _tree(args)
     hidden = None if args.include_harness else view.is_harness()
-    keep = class_matcher(args.cls) if args.cls else None
     n = len(snap)
     r = tree.retained[:n].copy()
     if hidden is not None:
@@ -319,14 +324,9 @@ def cmd_retainers(args: argparse.Namespace) -> int:
 
 def cmd_domstats(args: argparse.Namespace) -> int:
     _partial(args)
-    from callsite.heap.dominators import dominator_tree
     from callsite.heap.domstats import floating_classes, retained_by_class
-    from callsite.heap.names import class_matcher
 
-    snap = _snapshot(args.snapshot, args.index, {})
-    view = _view(snap, args)
-    tree = dominator_tree(snap, args.algorithm, view=view if not args.raw else None)
-    keep = class_matcher(args.cls) if args.cls else None
+    snap, _view_, tree, keep = _tree(args)
     if args.retained:
         rows = retained_by_class(snap, tree, keep=keep)[: args.top]
         if args.json:
@@ -479,17 +479,20 @@ def register(subparsers) -> None:
     sp.add_argument("--reachable", action="store_true", help="count only objects reachable from roots")
     sp.set_defaults(func=cmd_summary)
 
+    def pair_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("before", metavar="BEFORE")
+        sp.add_argument("after", metavar="AFTER")
+        partial_arg(sp)
+        view_args(sp)
+        name_args(sp)
+        sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
+        sp.add_argument("--json", action="store_true", help="machine-readable output")
+
     sp = sub.add_parser("diff", help="per-class change in count and bytes between two shots")
-    sp.add_argument("before", metavar="BEFORE")
-    sp.add_argument("after", metavar="AFTER")
-    partial_arg(sp)
-    view_args(sp)
-    name_args(sp)
-    sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
+    pair_args(sp)
     sp.add_argument("--by", choices=["class", "namespace", "generation"], default="class")
     sp.add_argument("--reachable", action="store_true", help="count only objects reachable from roots")
     sp.add_argument("--all", action="store_true", help="also list unchanged groups")
-    sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_diff)
 
     sp = sub.add_parser("dominators", help="objects retaining the most memory (dominator tree)")
@@ -533,14 +536,8 @@ def register(subparsers) -> None:
     sp.set_defaults(func=cmd_domstats)
 
     sp = sub.add_parser("domdiff", help="new retained memory between two shots, by owner and class")
-    sp.add_argument("before", metavar="BEFORE")
-    sp.add_argument("after", metavar="AFTER")
-    partial_arg(sp)
-    view_args(sp)
-    name_args(sp)
+    pair_args(sp)
     algo_arg(sp)
-    sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
-    sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_domdiff)
 
     sp = sub.add_parser("paths", help="shortest retention paths from roots to objects of a class")
