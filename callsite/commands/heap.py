@@ -470,10 +470,13 @@ def register(subparsers) -> None:
                         help="igraph's compiled Lengauer-Tarjan (default), the Python Lengauer-Tarjan, "
                              "or the iterative Cooper-Harvey-Kennedy algorithm")
 
+    def shot_args(sp: argparse.ArgumentParser, cls: bool = True) -> None:
+        snap_args(sp)
+        view_args(sp)
+        name_args(sp, cls=cls)
+
     sp = sub.add_parser("summary", help="per-class object counts and bytes")
-    snap_args(sp)
-    view_args(sp)
-    name_args(sp)
+    shot_args(sp)
     sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
     sp.add_argument("--by", choices=["class", "namespace", "generation"], default="class")
     sp.add_argument("--reachable", action="store_true", help="count only objects reachable from roots")
@@ -496,9 +499,7 @@ def register(subparsers) -> None:
     sp.set_defaults(func=cmd_diff)
 
     sp = sub.add_parser("dominators", help="objects retaining the most memory (dominator tree)")
-    snap_args(sp)
-    view_args(sp)
-    name_args(sp)
+    shot_args(sp)
     sp.add_argument("--top", type=positive, default=20, help="objects to show (default 20)")
     algo_arg(sp)
     sp.add_argument("--raw", action="store_true", help="tree of all references (no ownership rules)")
@@ -506,18 +507,14 @@ def register(subparsers) -> None:
     sp.set_defaults(func=cmd_dominators)
 
     sp = sub.add_parser("owners", help="who keeps objects of a class alive, by owner (after the ownership rules)")
-    snap_args(sp)
-    view_args(sp)
-    name_args(sp, cls=False)
+    shot_args(sp, cls=False)
     sp.add_argument("--class", dest="cls", required=True, metavar="PATTERN",
                     help="class: name, substring, glob (Action<*) or re:REGEX")
     sp.add_argument("--max", type=positive, default=20, help="owner groups to show (default 20)")
     sp.set_defaults(func=cmd_owners)
 
     sp = sub.add_parser("retainers", help="every reference to one object, with each referrer's lifeline")
-    snap_args(sp)
-    view_args(sp)
-    name_args(sp, cls=False)
+    shot_args(sp, cls=False)
     which = sp.add_mutually_exclusive_group(required=True)
     which.add_argument("--object", metavar="OBJ", help="#INDEX or address")
     which.add_argument("--class", dest="cls", metavar="PATTERN", help="the --nth object of a matching class")
@@ -526,9 +523,7 @@ def register(subparsers) -> None:
     sp.set_defaults(func=cmd_retainers)
 
     sp = sub.add_parser("domstats", help="classes floating to the top of the dominator tree; --retained: retained size per class")
-    snap_args(sp)
-    view_args(sp)
-    name_args(sp)
+    shot_args(sp)
     algo_arg(sp)
     sp.add_argument("--top", type=positive, default=30, help="rows to show (default 30)")
     sp.add_argument("--retained", action="store_true", help="retained size per class instead")
