@@ -69,7 +69,7 @@ def heap_graph(n: int, seed: int = 0):
     return src, dst, cls, size, roots
 
 
-def write(path: str, n: int, *, chunk: int = 500_000, seed: int = 0) -> int:
+def write(path: str, n: int, *, chunk: int = 4_000, seed: int = 0) -> int:
     """One heap shot of ``n`` objects; returns the file size."""
     src, dst, cls, size, roots = heap_graph(n, seed)
     addr = OBJ_BASE + 16 * np.arange(n, dtype=np.int64) * 8

@@ -235,9 +235,10 @@ def igraph_dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray
     g = igraph.Graph(n=n + 1, directed=True)
     for a in range(0, len(ind), _IGRAPH_CHUNK):
         g.add_edges(zip(src[a:a + _IGRAPH_CHUNK].tolist(), ind[a:a + _IGRAPH_CHUNK].tolist()))
-    del src
-    dom = np.array(g.dominator(n, mode="out"), dtype=np.float64)
+    del src, ind, iptr
+    dom = g.dominator(n, mode="out")
     del g
+    dom = np.array(dom, dtype=np.float64)
     out = np.where(np.isnan(dom), -1, dom).astype(np.int64)
     out[n] = n
     return out
@@ -357,11 +358,49 @@ def tree_preorder(idom: np.ndarray) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
+#: Above this many levels, retained sizes are summed in one pass over the preorder instead of level by level.
+_MAX_LEVELS = 20000
+
+
+def tree_depths(idom: np.ndarray) -> np.ndarray:
+    """Depth of every node in the dominator tree (super-root 0, unreachable -1), by pointer doubling:
+    O(n log depth) numpy work, no per-node Python."""
+    sr = len(idom) - 1
+    reach = idom >= 0
+    anc = np.where(reach, idom, sr)
+    anc[sr] = sr
+    dist = reach.astype(np.int64)  # one hop to the immediate dominator
+    dist[sr] = 0
+    m = np.flatnonzero(anc != sr)
+    while len(m):
+        dist[m] += dist[anc[m]]
+        anc[m] = anc[anc[m]]
+        m = m[anc[m] != sr]
+    dist[~reach] = -1
+    dist[sr] = 0
+    return dist
+
+
 def retained_sizes(idom: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Retained size of every node (own size plus its dominator subtree); super-root last."""
+    """Retained size of every node (own size plus its dominator subtree); super-root last.
+
+    Summed level by level from the deepest (one ``np.add.at`` per level); trees
+    deeper than ``_MAX_LEVELS`` (long linked lists) take one Python pass instead.
+    """
     n = len(size)
     retained = np.zeros(n + 1, dtype=np.int64)
     retained[:n] = np.where(idom[:n] >= 0, size, 0)
+    depth = tree_depths(idom)
+    top = int(depth.max(initial=0))
+    if top <= _MAX_LEVELS:
+        nodes = np.flatnonzero(depth > 0)
+        nodes = nodes[np.argsort(-depth[nodes], kind="stable")]
+        bounds = np.searchsorted(-depth[nodes], np.arange(-top, 0))
+        bounds = np.append(bounds, len(nodes))
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            level = nodes[a:b]
+            np.add.at(retained, idom[level], retained[level])
+        return retained
     pre = tree_preorder(idom)
     # children before parents: walk the preorder backwards (a parent precedes its subtree)
     ret = retained.tolist()
