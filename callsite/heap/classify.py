@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shlex
 from typing import Iterable
 
 from callsite.errors import DlrsimError
@@ -50,6 +49,7 @@ OWNING, WEAK, IGNORED = "owning", "weak", "ignored"
 IGNORED_WEIGHT = -128
 _WEIGHT = re.compile(r"^(owning|weak|ignored)(?:\((-?\d+)\))?$")
 _GROUP = re.compile(r"^\[([^\]]+)\](?:\s+(on|off))?$")
+_TOKEN = re.compile(r'"[^"]*"|\S+')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,10 +130,9 @@ def parse(text: str, source: str = "<rules>") -> Classifier:
             c.groups.setdefault(group, [])
             c.enabled[group] = m.group(2) != "off"
             continue
-        try:
-            parts = shlex.split(line, posix=True)
-        except ValueError as exc:
-            raise DlrsimError(f"{source}:{no}: {exc}") from None
+        if line.count('"') % 2:
+            raise DlrsimError(f"{source}:{no}: unbalanced double quote")
+        parts = [t[1:-1] if t.startswith('"') else t for t in _TOKEN.findall(line)]
         if len(parts) not in (3, 4):
             raise DlrsimError(f"{source}:{no}: expected TYPE WEIGHT SELECTOR [\"NAME\"], got {line!r}")
         typ, weight, sel = parts[:3]

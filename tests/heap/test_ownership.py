@@ -279,3 +279,20 @@ def test_parsed_graph_cache_beside_the_file(capsys, shot_file, tmp_path):
     with open(f, "ab") as fh:  # the file changed: the cache no longer belongs to it
         fh.write(b"\0")
     assert graph_cache.read_index(f) is None
+
+
+def test_readme_rules_example_parses_and_selects(snap):
+    import re as _re
+
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md"), encoding="utf-8").read()
+    block = _re.search(r"#### Ownership rules.*?```text\n(.*?)```", readme, _re.S).group(1)
+    c = parse(block, "README")
+    rules = c.groups["app"]
+    assert [r.kind for r in rules] == ["owning", "weak", "ignored"]
+    assert rules[0].selector == ("_scripts", "_entries", "[]", "value") and rules[0].name == "script host cache"
+    assert rules[1].type == r"/^App\.Cache\d$/"
+    # a regex type selects classes: the App.Program rule below is written the same way
+    from callsite.heap.classify import builtin
+
+    view = OwnershipView(snap, builtin().add(parse('/^App\\.Prog.*$/  owning(9)  Site  "by regex"\n')))
+    assert owners_by_object(view)[a(6)] == "by regex"
