@@ -119,11 +119,18 @@ def _nm(name: str, args: argparse.Namespace) -> str:
     return short_name(name, getattr(args, "width", 60))
 
 
-def _path_text(steps: list[dict], args: argparse.Namespace) -> str:
+def _path_text(steps: list[dict], args: argparse.Namespace, indent: int = 6) -> str:
+    """A path on one line, or one step per line when that line would not fit the terminal."""
+    import shutil
+
     from callsite.heap.names import folded
     from callsite.heap.owners import step_text
 
-    return folded([step_text(x, lambda c: _nm(c, args)) for x in steps])
+    labels = [step_text(x, lambda c: _nm(c, args)) for x in steps]
+    one = folded(labels)
+    if indent + len(one) <= shutil.get_terminal_size((100, 24)).columns:
+        return one
+    return folded(labels, sep="\n" + " " * indent + "-> ")
 
 
 def _fmt(n: int) -> str:
@@ -277,7 +284,7 @@ def cmd_owners(args: argparse.Namespace) -> int:
     for g in out["groups"]:
         print(f"{g['objects']:>8} objects {g['bytes']:>10,} B  owner: {g['owner']}")
         if g["path"]:
-            print("      " + _path_text(g["path"], args))
+            print("      " + _path_text(g["path"], args, 6))
     return 0
 
 
@@ -305,7 +312,7 @@ def cmd_retainers(args: argparse.Namespace) -> int:
     print(f"{snap.label}: #{o['index']} {_nm(o['class'], args)} @{o['address']} [{o['size']} B]: {state}"
           + (f", owner: {out['owner']}" if out["owner"] else ""))
     if out["lifeline"]:
-        print("  lifeline: " + _path_text(out["lifeline"], args))
+        print("  lifeline: " + _path_text(out["lifeline"], args, 12))
     for r in out["roots"]:
         print(f"  root {r['label']}" + (f" [{r['rule']}]" if r["rule"] else "") + ("" if r["kept"] else " (outweighed)"))
     for r in out["references"]:
@@ -318,7 +325,7 @@ def cmd_retainers(args: argparse.Namespace) -> int:
             flags = "referrer not live"
         print(f"  <- #{ref['index']} {_nm(ref['class'], args)}.{r['field']}  [{tag}; {flags}]")
         if r["lifeline"] and args.lifelines:
-            print("       " + _path_text(r["lifeline"], args))
+            print("       " + _path_text(r["lifeline"], args, 7))
     return 0
 
 

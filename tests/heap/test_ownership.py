@@ -220,7 +220,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_cli_owners_retainers_domstats_domdiff(capsys, shot_file, tmp_path):
+def test_cli_owners_retainers_domstats_domdiff(capsys, shot_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
     code, out, _ = run(capsys, "heap", "owners", shot_file + "@before", "--class", "__ComObject", "--json")
     data = json.loads(out)
     assert code == 0 and [list(g)[:0] or {k: g[k] for k in ("owner", "objects", "bytes")} for g in data["groups"]] == [
@@ -229,6 +230,10 @@ def test_cli_owners_retainers_domstats_domdiff(capsys, shot_file, tmp_path):
     assert all(isinstance(g["path"], list) for g in data["groups"])
     code, out, _ = run(capsys, "heap", "owners", shot_file + "@before", "--class", "__ComObject")
     assert "owner: L1 Rules" in out and "root: static field of App.Program -> Program.Site -> CallSite<Action<CallSite,Arg>>.Rules? -> Action<CallSite,Arg>[]" in out
+    monkeypatch.setenv("COLUMNS", "60")  # a narrow terminal: one step per line, no line wider than it
+    code, out, _ = run(capsys, "heap", "owners", shot_file + "@before", "--class", "__ComObject", "--width", "40")
+    assert "\n      -> Program.Site\n" in out
+    assert max(len(line) for line in out.splitlines() if line.lstrip().startswith(("->", "root:"))) <= 60
     code, out, _ = run(capsys, "heap", "retainers", shot_file, "--object", f"0x{a(6):x}", "--index", "before")
     assert code == 0 and "CLRObject" in out and "outweighed" in out
     code, out, _ = run(capsys, "heap", "domstats", shot_file + "@before", "--raw", "--json")
