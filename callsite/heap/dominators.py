@@ -225,22 +225,73 @@ def lengauer_tarjan(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray) 
 _IGRAPH_CHUNK = 1 << 19
 
 
+def peel_leaves(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Objects whose immediate dominator is simply their one referrer, found without a dominator search.
+
+    A node with no outgoing edges and a single incoming one is dominated by
+    that referrer; removing it can leave its referrer such a node in turn, so
+    whole pure trees hanging off the graph come off round by round (strings,
+    boxed values and small private structures on real heaps). Returns the sole
+    predecessor of every node (-1 where there is none or several) and the
+    removed nodes per round; nothing else's dominators change.
+    """
+    nn = len(indptr) - 1
+    indeg = np.bincount(indices, minlength=nn)
+    outdeg = np.diff(indptr).copy()
+    pred = np.full(nn, -1, dtype=np.int64)
+    one = indeg == 1
+    src = np.repeat(np.arange(nn, dtype=np.int64), np.diff(indptr))
+    m = one[indices]
+    pred[indices[m]] = src[m]
+    del src
+    alive = np.ones(nn, dtype=bool)
+    rounds: list[np.ndarray] = []
+    cand = np.flatnonzero((outdeg == 0) & one)
+    while len(cand):
+        alive[cand] = False
+        rounds.append(cand)
+        p = pred[cand]
+        np.subtract.at(outdeg, p, 1)
+        p = np.unique(p)
+        cand = p[(outdeg[p] == 0) & one[p] & alive[p]]
+    return pred, rounds
+
+
 def igraph_dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray) -> np.ndarray:
-    """Immediate dominators by igraph's compiled Lengauer–Tarjan (result layout as in the module doc)."""
+    """Immediate dominators by igraph's compiled Lengauer–Tarjan (result layout as in the module doc).
+
+    Pure trees hanging off the graph are peeled first (:func:`peel_leaves`)
+    and get their referrer as immediate dominator; igraph sees only the rest.
+    """
     import igraph
 
     n = len(indptr) - 1
     iptr, ind = with_super_root(indptr, indices, roots)
-    src = np.repeat(np.arange(n + 1, dtype=np.int64), np.diff(iptr))
-    g = igraph.Graph(n=n + 1, directed=True)
-    for a in range(0, len(ind), _IGRAPH_CHUNK):
-        g.add_edges(zip(src[a:a + _IGRAPH_CHUNK].tolist(), ind[a:a + _IGRAPH_CHUNK].tolist()))
-    del src, ind, iptr
-    dom = g.dominator(n, mode="out")
+    nn = n + 1
+    pred, rounds = peel_leaves(iptr, ind)
+    keep = np.ones(nn, dtype=bool)
+    for r in rounds:
+        keep[r] = False
+    new_id = np.cumsum(keep) - 1
+    kept_edges = keep[ind]  # an edge into a peeled node is that node's only one
+    src = new_id[np.repeat(np.arange(nn, dtype=np.int64), np.diff(iptr))[kept_edges]]
+    dst = new_id[ind[kept_edges]]
+    del iptr, ind, kept_edges
+    g = igraph.Graph(n=int(keep.sum()), directed=True)
+    for a in range(0, len(dst), _IGRAPH_CHUNK):
+        g.add_edges(zip(src[a:a + _IGRAPH_CHUNK].tolist(), dst[a:a + _IGRAPH_CHUNK].tolist()))
+    del src, dst
+    dom = g.dominator(int(new_id[n]), mode="out")
     del g
     dom = np.array(dom, dtype=np.float64)
-    out = np.where(np.isnan(dom), -1, dom).astype(np.int64)
+    old_id = np.flatnonzero(keep)
+    sub = np.where(np.isnan(dom), -1, dom).astype(np.int64)
+    out = np.full(nn, -1, dtype=np.int64)
+    out[old_id] = np.where(sub >= 0, old_id[np.maximum(sub, 0)], -1)
     out[n] = n
+    for r in reversed(rounds):  # referrers are settled before the nodes peeled off them
+        p = pred[r]
+        out[r] = np.where(out[p] >= 0, p, -1)
     return out
 
 
