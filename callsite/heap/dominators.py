@@ -503,15 +503,14 @@ def dominator_tree(snapshot, algorithm: str = "igraph", *, view=None) -> Dominat
     With ``view`` (an :class:`~callsite.heap.ownership.OwnershipView`), the tree of
     the references the ownership rules keep, from the roots (or root object) they keep.
     """
-    key = (algorithm, id(view))
     cache = getattr(snapshot, "_domtree", None)
-    if cache is not None and cache[0] == key:
-        return cache[1]
+    if cache is not None and cache[0] == algorithm and cache[1] is view:
+        return cache[2]
     fn = ALGORITHMS[algorithm]
     if view is not None:
         idom = fn(*view.graph())
     else:
         idom = fn(snapshot.indptr, snapshot.indices, snapshot.root_obj)
     tree = DominatorTree(idom, retained_sizes(idom, snapshot.size), snapshot.size)
-    snapshot._domtree = (key, tree)
+    snapshot._domtree = (algorithm, view, tree)
     return tree

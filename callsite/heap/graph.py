@@ -38,12 +38,14 @@ def reach(indptr: np.ndarray, indices: np.ndarray, start: np.ndarray, n: int,
     seen = np.zeros(n, dtype=bool)
     frontier = np.unique(np.asarray(start, dtype=np.int64))
     seen[frontier] = True
+    stamp = np.zeros(n, dtype=np.int64)
     while len(frontier):
         e = edges_of(indptr, frontier)
         if edge_ok is not None:
             e = e[edge_ok[e]]
         nxt = indices[e]
         nxt = nxt[~seen[nxt]]
-        seen[nxt] = True  # duplicates in nxt collapse here; the frontier may keep them (harmless)
+        nxt = nxt[first_occurrences(nxt, stamp)]  # each new object once, or the frontier multiplies
+        seen[nxt] = True
         frontier = nxt
     return seen

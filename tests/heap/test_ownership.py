@@ -301,3 +301,16 @@ def test_readme_rules_example_parses_and_selects(snap):
 
     view = OwnershipView(snap, builtin().add(parse('/^App\\.Prog.*$/  owning(9)  Site  "by regex"\n')))
     assert owners_by_object(view)[a(6)] == "by regex"
+
+
+def test_reach_frontier_stays_deduplicated():
+    # a ladder where every object is referred to twice from the level above: 2**40 paths, 80 objects
+    from callsite.heap.graph import reach
+
+    n = 80
+    src = np.concatenate([np.arange(0, n - 2), np.arange(0, n - 2)])
+    dst = np.concatenate([np.arange(2, n), np.arange(1, n - 1) + (np.arange(1, n - 1) % 2 == 0)])
+    o = np.argsort(src, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    assert reach(indptr, dst[o], np.array([0]), n).all()
