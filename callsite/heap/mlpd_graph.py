@@ -35,12 +35,16 @@ def _root_kind(region: RootRegion | None) -> str:
 def snapshot_from_shot(cls, shot: RawHeapShot, f: MlpdFile, *, path: str = "", point: str | None = None):
     """A :class:`~callsite.heap.snapshot.Snapshot` (or subclass ``cls``) of one raw heap shot."""
     # unique objects; a repeated address keeps the record with a non-zero size
-    order = np.lexsort(((shot.obj_size == 0), shot.obj_addr))
-    a_sorted = shot.obj_addr[order]
-    first = np.ones(len(order), bool)
-    first[1:] = a_sorted[1:] != a_sorted[:-1]
-    keep = order[first]
-    addr = shot.obj_addr[keep]
+    a0 = shot.obj_addr
+    if len(a0) < 2 or bool((a0[1:] > a0[:-1]).all()):  # already in address order, no repeats (the common case)
+        keep = np.arange(len(a0))
+    else:
+        order = np.lexsort(((shot.obj_size == 0), a0))
+        a_sorted = a0[order]
+        first = np.ones(len(order), bool)
+        first[1:] = a_sorted[1:] != a_sorted[:-1]
+        keep = order[first]
+    addr = a0[keep]
     n = len(addr)
     size = shot.obj_size[keep].astype(np.int64)
     gen = shot.obj_gen[keep]
@@ -58,8 +62,9 @@ def snapshot_from_shot(cls, shot: RawHeapShot, f: MlpdFile, *, path: str = "", p
     ok[ok] = addr[dst[ok]] == shot.ref_dst[ok]
     dangling = int((~ok).sum())
     src, dst, off = src[ok], dst[ok], shot.ref_offset[ok]
-    o = np.argsort(src, kind="stable")
-    src, dst, off = src[o], dst[o], off[o]
+    if len(src) > 1 and not bool((src[1:] >= src[:-1]).all()):
+        o = np.argsort(src, kind="stable")
+        src, dst, off = src[o], dst[o], off[o]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     # roots
