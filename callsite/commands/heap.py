@@ -333,16 +333,17 @@ def cmd_domstats(args: argparse.Namespace) -> int:
     _partial(args)
     from callsite.heap.domstats import floating_classes, retained_by_class
 
-    snap, _view_, tree, keep = _tree(args)
+    snap, view, tree, keep = _tree(args)
+    mask = None if args.include_harness else ~view.is_harness()
     if args.retained:
-        rows = retained_by_class(snap, tree, keep=keep)[: args.top]
+        rows = retained_by_class(snap, tree, keep=keep, mask=mask)[: args.top]
         if args.json:
             print_json({"snapshot": snap.label, "classes": rows})
             return 0
         print(format_table(["class", "objects", "bytes", "retained"],
                            [[_nm(r["class"], args), r["objects"], r["bytes"], r["retained"]] for r in rows]))
         return 0
-    out = floating_classes(snap, tree, keep=keep)
+    out = floating_classes(snap, tree, keep=keep, mask=mask)
     out["classes"] = out["classes"][: args.top]
     if args.json:
         print_json(out)

@@ -38,10 +38,16 @@ def _class_rows(snap: "Snapshot", mask: np.ndarray, weights: np.ndarray,
     return rows
 
 
-def floating_classes(snap: "Snapshot", tree: DominatorTree, *, keep: Callable[[str], bool] | None = None) -> dict:
-    """Per class: objects immediately dominated by the super-root, with their retained bytes."""
+def floating_classes(snap: "Snapshot", tree: DominatorTree, *, keep: Callable[[str], bool] | None = None,
+                     mask: np.ndarray | None = None) -> dict:
+    """Per class: objects immediately dominated by the super-root, with their retained bytes.
+
+    ``mask`` (booleans per object) limits the objects counted, e.g. to leave the harness out.
+    """
     n = len(snap)
     top = tree.idom[:n] == tree.super_root
+    if mask is not None:
+        top &= mask
     rows = _class_rows(snap, top, tree.retained[:n], keep)
     return {"snapshot": snap.label, "floating_objects": int(top.sum()),
             "reachable_objects": int((tree.idom[:n] >= 0).sum()), "classes": rows}
@@ -63,11 +69,15 @@ def subtree_intervals(tree: DominatorTree) -> tuple[np.ndarray, np.ndarray]:
     return pos, pos + np.array(cnt, dtype=np.int64)
 
 
-def retained_by_class(snap: "Snapshot", tree: DominatorTree, *, keep: Callable[[str], bool] | None = None) -> list[dict]:
-    """Per class: objects, own bytes, and retained bytes of the union of their dominator subtrees."""
+def retained_by_class(snap: "Snapshot", tree: DominatorTree, *, keep: Callable[[str], bool] | None = None,
+                      mask: np.ndarray | None = None) -> list[dict]:
+    """Per class: objects, own bytes, and retained bytes of the union of their dominator subtrees
+    (``mask``: only these objects' classes are listed)."""
     n = len(snap)
     pos, end = subtree_intervals(tree)
     reach = pos[:n] >= 0
+    if mask is not None:
+        reach &= mask
     objs = np.flatnonzero(reach)
     cls = snap.class_id[objs].astype(np.int64)
     o = np.lexsort((pos[objs], cls))
