@@ -19,6 +19,8 @@ from callsite.output import format_table, print_json
 
 
 _PARTIAL = {"on": False}
+#: Snapshots kept across the commands of one ``heap shell`` session (spec -> Snapshot).
+_SESSION: dict | None = None
 
 
 def _read(path: str, *, quiet: bool = False):
@@ -54,12 +56,23 @@ def _read(path: str, *, quiet: bool = False):
 
 def _snapshot(spec: str, index: str | None, cache: dict):
     """One snapshot: from the parsed-graph cache beside the file when it is current, else read and cached."""
-    from callsite.heap import cache as graph_cache
-    from callsite.heap.snapshot import Snapshot, select_index, split_spec
+    from callsite.heap.snapshot import split_spec
 
     path, sel = split_spec(spec)
     if index is not None:
         sel = str(index)
+    if _SESSION is not None and (path, sel) in _SESSION:
+        return _SESSION[(path, sel)]
+    snap = _load_snapshot(spec, index, cache, path, sel)
+    if _SESSION is not None:
+        _SESSION[(path, sel)] = snap
+    return snap
+
+
+def _load_snapshot(spec: str, index: str | None, cache: dict, path: str, sel: str | None):
+    from callsite.heap import cache as graph_cache
+    from callsite.heap.snapshot import Snapshot, select_index
+
     use_cache = not _PARTIAL["on"] and not _PARTIAL.get("no_cache")
     if use_cache and path not in cache and os.path.exists(path):
         idx = graph_cache.read_index(path)
@@ -408,6 +421,44 @@ def cmd_paths(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shell(args: argparse.Namespace) -> int:
+    """Read commands (``owners --class X``, ``retainers --class X --nth 2``, ...) and run them on SNAP
+    with the snapshot kept in memory between them; ``quit`` or end of input stops."""
+    import shlex
+
+    from callsite.cli import main
+
+    global _SESSION
+    _SESSION = {}
+    _snapshot(args.snapshot, None, {})  # load once, and fail early on a bad file
+    interactive = sys.stdin.isatty()
+    try:
+        while True:
+            try:
+                line = input("heap> " if interactive else "")
+            except EOFError:
+                break
+            words = shlex.split(line, comments=True)
+            if not words:
+                continue
+            if words[0] in ("quit", "exit"):
+                break
+            if words[0] in ("help", "?"):
+                print("commands: summary dominators owners retainers domstats paths treemap (SNAP is implied), "
+                      "diff/domdiff BEFORE AFTER; quit")
+                continue
+            two = words[0] in ("diff", "domdiff")
+            argv = ["heap", words[0], *words[1:]] if two else ["heap", words[0], args.snapshot, *words[1:]]
+            try:
+                main(argv)
+            except SystemExit:  # argparse already printed the usage error
+                pass
+            sys.stdout.flush()
+    finally:
+        _SESSION = None
+    return 0
+
+
 def cmd_treemap(args: argparse.Namespace) -> int:
     _partial(args)
     from callsite.heap.dominators import dominator_tree
@@ -551,6 +602,12 @@ def register(subparsers) -> None:
     sp.add_argument("--group", action="store_true",
                     help="group the paths of all matching objects by shape and count them")
     sp.set_defaults(func=cmd_paths)
+
+    sp = sub.add_parser("shell", help="keep one shot loaded and run heap commands on it (an interactive prompt)")
+    sp.add_argument("snapshot", metavar="SNAP", help="FILE.mlpd (last shot), FILE.mlpd@N or FILE.mlpd@POINT")
+    partial_arg(sp)
+    sp.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    sp.set_defaults(func=cmd_shell)
 
     sp = sub.add_parser("treemap", help="write an HTML treemap of the dominator tree (zoom, search)")
     snap_args(sp)

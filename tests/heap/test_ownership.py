@@ -314,3 +314,21 @@ def test_reach_frontier_stays_deduplicated():
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     assert reach(indptr, dst[o], np.array([0]), n).all()
+
+
+def test_shell_keeps_the_shot_loaded(capsys, shot_file, monkeypatch):
+    import io
+
+    from callsite.commands import heap as heap_cmd
+
+    loads = []
+    real = heap_cmd._load_snapshot
+    monkeypatch.setattr(heap_cmd, "_load_snapshot", lambda *a: loads.append(a[0]) or real(*a))
+    monkeypatch.setattr("sys.stdin", io.StringIO("owners --class __ComObject --json\nnosuchcommand\n"
+                                                 "domstats --json\nquit\nsummary\n"))
+    code, out, err = run(capsys, "heap", "shell", shot_file + "@before")
+    assert code == 0 and len(loads) == 1
+    first, second = out.split("\n}\n")[:2]
+    assert json.loads(first + "}")["groups"][0]["owner"] == "L1 Rules"
+    assert "floating_objects" in json.loads(second + "}")
+    assert "invalid choice" in err and "objects," not in out  # nothing ran after quit
