@@ -14,6 +14,7 @@ import os
 import sys
 
 from callsite.commands._common import positive
+from callsite.commands._heap_common import display_name, filter_rows, path_text, view_for, visible_mask
 from callsite.errors import DlrsimError
 from callsite.output import format_table, print_json
 
@@ -89,63 +90,6 @@ def _load_snapshot(spec: str, index: str | None, cache: dict, path: str, sel: st
     return snap
 
 
-def _view(snap, args: argparse.Namespace):
-    """The ownership view the options ask for (rules files, groups, root object, ignored references)."""
-    from callsite.heap.classify import classifier
-    from callsite.heap.owners import resolve_object
-    from callsite.heap.ownership import OwnershipView
-
-    c = classifier(getattr(args, "rules", None) or (), enable=getattr(args, "enable", None) or (),
-                   disable=getattr(args, "disable", None) or ())
-    root = getattr(args, "rootobject", None)
-    ignore = []
-    for spec in getattr(args, "ignore_ref", None) or ():
-        a, sep, b = spec.partition(":")
-        if not sep:
-            raise DlrsimError(f"--ignore-ref wants REFERRER:TARGET (each #INDEX or an address), not {spec!r}")
-        ignore.append((resolve_object(snap, a), resolve_object(snap, b)))
-    return OwnershipView(snap, c, root_object=resolve_object(snap, root) if root else None, ignore=ignore)
-
-
-def _visible(snap, args: argparse.Namespace):
-    """Objects to count: all, or all but the harness's (the default)."""
-    if getattr(args, "include_harness", True):
-        return None
-    return ~_view(snap, args).is_harness()
-
-
-def _filter_rows(rows, args: argparse.Namespace, key, *snaps):
-    from callsite.heap.names import class_matcher
-
-    if not getattr(args, "cls", None):
-        return rows
-    keep = class_matcher(args.cls)
-    return [r for r in rows if keep(key(r))]
-
-
-def _nm(name: str, args: argparse.Namespace) -> str:
-    """A class (or owner) name for a terminal: namespaces dropped, cut to --width."""
-    from callsite.heap.names import short_name
-
-    if getattr(args, "full_names", False):
-        return name
-    return short_name(name, getattr(args, "width", 60))
-
-
-def _path_text(steps: list[dict], args: argparse.Namespace, indent: int = 6) -> str:
-    """A path on one line, or one step per line when that line would not fit the terminal."""
-    import shutil
-
-    from callsite.heap.names import folded
-    from callsite.heap.owners import step_text
-
-    labels = [step_text(x, lambda c: _nm(c, args)) for x in steps]
-    one = folded(labels)
-    if indent + len(one) <= shutil.get_terminal_size((100, 24)).columns:
-        return one
-    return folded(labels, sep="\n" + " " * indent + "-> ")
-
-
 def _fmt(n: int) -> str:
     return f"{n:+,}" if n else "0"
 
@@ -174,9 +118,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     _partial(args)
     snap = _snapshot(args.snapshot, args.index, {})
-    stats = snap.statistics(args.by, reachable_only=args.reachable, mask=_visible(snap, args))
+    stats = snap.statistics(args.by, reachable_only=args.reachable, mask=visible_mask(snap, args))
     if args.by == "class":
-        stats = _filter_rows(stats, args, lambda st: st.key, snap)
+        stats = filter_rows(stats, args, lambda st: st.key, snap)
     top = stats[: args.top] if args.top else stats
     info = snap.summary()
     if args.json:
@@ -187,7 +131,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     kinds = ", ".join(f"{k} {v}" for k, v in info["roots_by_kind"].items())
     print(f"{info['snapshot']}: {info['objects']:,} objects, {info['bytes']:,} bytes, "
           f"{info['references']:,} references, {info['roots']:,} roots ({kinds})")
-    print(format_table([args.by, "count", "bytes"], [[_nm(s.key, args), s.count, s.size] for s in top]))
+    print(format_table([args.by, "count", "bytes"], [[display_name(s.key, args), s.count, s.size] for s in top]))
     if args.top and len(stats) > args.top:
         print(f"... {len(stats) - args.top} more (use --top)")
     return 0
@@ -201,9 +145,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     before = _snapshot(args.before, None, cache)
     after = _snapshot(args.after, None, cache)
     diffs = after.compare_to(before, args.by, reachable_only=args.reachable,
-                             masks=(_visible(before, args), _visible(after, args)))
+                             masks=(visible_mask(before, args), visible_mask(after, args)))
     if args.by == "class":
-        diffs = _filter_rows(diffs, args, lambda d: d.key, after, before)
+        diffs = filter_rows(diffs, args, lambda d: d.key, after, before)
     if not args.all:
         diffs = [d for d in diffs if d.count_diff or d.size_diff]
     top = diffs[: args.top] if args.top else diffs
@@ -216,7 +160,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     print(f"{before.label} -> {after.label}: objects {_fmt(totals['objects_diff'])}, "
           f"bytes {_fmt(totals['bytes_diff'])}")
     print(format_table([args.by, "count", "count_diff", "bytes", "bytes_diff"],
-                       [[_nm(d.key, args), d.count, _fmt(d.count_diff), d.size, _fmt(d.size_diff)] for d in top]))
+                       [[display_name(d.key, args), d.count, _fmt(d.count_diff), d.size, _fmt(d.size_diff)] for d in top]))
     return 0
 
 
@@ -226,7 +170,7 @@ def _tree(args: argparse.Namespace):
     from callsite.heap.names import class_matcher
 
     snap = _snapshot(args.snapshot, args.index, {})
-    view = _view(snap, args)
+    view = view_for(snap, args)
     tree = dominator_tree(snap, args.algorithm, view=view if not args.raw else None)
     return snap, view, tree, (class_matcher(args.cls) if args.cls else None)
 
@@ -272,9 +216,9 @@ def cmd_dominators(args: argparse.Namespace) -> int:
         return 0
     print(f"{snap.label}: {reachable:,} of {snap.total_size:,} bytes reachable from roots")
     print(format_table(["class", "size", "retained", "dominated by", "owner"],
-                       [[_nm(r["class"], args) + (f" (+{len(r['folded'])} links)" if r["folded"] else ""),
-                         r["size"], r["retained"], _nm(r["idom"]["class"], args) if r["idom"] else "(root)",
-                         _nm(r["owner"], args)] for r in rows]))
+                       [[display_name(r["class"], args) + (f" (+{len(r['folded'])} links)" if r["folded"] else ""),
+                         r["size"], r["retained"], display_name(r["idom"]["class"], args) if r["idom"] else "(root)",
+                         display_name(r["owner"], args)] for r in rows]))
     return 0
 
 
@@ -283,7 +227,7 @@ def cmd_owners(args: argparse.Namespace) -> int:
     from callsite.heap.owners import owner_groups
 
     snap = _snapshot(args.snapshot, args.index, {})
-    view = _view(snap, args)
+    view = view_for(snap, args)
     objs = snap.find(args.cls)
     out = owner_groups(view, objs, include_harness=args.include_harness)
     out["pattern"] = args.cls
@@ -297,7 +241,7 @@ def cmd_owners(args: argparse.Namespace) -> int:
     for g in out["groups"]:
         print(f"{g['objects']:>8} objects {g['bytes']:>10,} B  owner: {g['owner']}")
         if g["path"]:
-            print("      " + _path_text(g["path"], args, 6))
+            print("      " + path_text(g["path"], args, 6))
     return 0
 
 
@@ -306,7 +250,7 @@ def cmd_retainers(args: argparse.Namespace) -> int:
     from callsite.heap.owners import resolve_object, retainers
 
     snap = _snapshot(args.snapshot, args.index, {})
-    view = _view(snap, args)
+    view = view_for(snap, args)
     if args.object is not None:
         obj = resolve_object(snap, args.object)
     else:
@@ -322,10 +266,10 @@ def cmd_retainers(args: argparse.Namespace) -> int:
         return 0
     o = out["object"]
     state = "live" if out["live"] else ("pending finalization (not live)" if out["pending_finalization"] else "not reachable")
-    print(f"{snap.label}: #{o['index']} {_nm(o['class'], args)} @{o['address']} [{o['size']} B]: {state}"
+    print(f"{snap.label}: #{o['index']} {display_name(o['class'], args)} @{o['address']} [{o['size']} B]: {state}"
           + (f", owner: {out['owner']}" if out["owner"] else ""))
     if out["lifeline"]:
-        print("  lifeline: " + _path_text(out["lifeline"], args, 12))
+        print("  lifeline: " + path_text(out["lifeline"], args, 12))
     for r in out["roots"]:
         print(f"  root {r['label']}" + (f" [{r['rule']}]" if r["rule"] else "") + ("" if r["kept"] else " (outweighed)"))
     for r in out["references"]:
@@ -336,9 +280,9 @@ def cmd_retainers(args: argparse.Namespace) -> int:
             flags = "referrer pending finalization"
         elif not r["referrer_live"]:
             flags = "referrer not live"
-        print(f"  <- #{ref['index']} {_nm(ref['class'], args)}.{r['field']}  [{tag}; {flags}]")
+        print(f"  <- #{ref['index']} {display_name(ref['class'], args)}.{r['field']}  [{tag}; {flags}]")
         if r["lifeline"] and args.lifelines:
-            print("       " + _path_text(r["lifeline"], args, 7))
+            print("       " + path_text(r["lifeline"], args, 7))
     return 0
 
 
@@ -354,7 +298,7 @@ def cmd_domstats(args: argparse.Namespace) -> int:
             print_json({"snapshot": snap.label, "classes": rows})
             return 0
         print(format_table(["class", "objects", "bytes", "retained"],
-                           [[_nm(r["class"], args), r["objects"], r["bytes"], r["retained"]] for r in rows]))
+                           [[display_name(r["class"], args), r["objects"], r["bytes"], r["retained"]] for r in rows]))
         return 0
     out = floating_classes(snap, tree, keep=keep, mask=mask)
     out["classes"] = out["classes"][: args.top]
@@ -364,7 +308,7 @@ def cmd_domstats(args: argparse.Namespace) -> int:
     print(f"{snap.label}: {out['floating_objects']:,} of {out['reachable_objects']:,} reachable objects "
           f"are dominated only by the process (float to the top)")
     print(format_table(["class", "objects", "retained"],
-                       [[_nm(r["class"], args), r["objects"], r["bytes"]] for r in out["classes"]]))
+                       [[display_name(r["class"], args), r["objects"], r["bytes"]] for r in out["classes"]]))
     return 0
 
 
@@ -378,7 +322,7 @@ def cmd_domdiff(args: argparse.Namespace) -> int:
     pair = []
     for spec in (args.before, args.after):
         snap = _snapshot(spec, None, cache)
-        view = _view(snap, args)
+        view = view_for(snap, args)
         pair.append((view, dominator_tree(snap, args.algorithm, view=view)))
     out = dominator_diff(pair[0], pair[1], keep=class_matcher(args.cls) if args.cls else None)
     out["changes"] = out["changes"][: args.top]
@@ -387,7 +331,7 @@ def cmd_domdiff(args: argparse.Namespace) -> int:
         return 0
     print(f"{out['before']} -> {out['after']}: retained {_fmt(out['retained_after'] - out['retained_before'])} bytes")
     print(format_table(["owner", "class", "retained_diff", "objects_diff", "retained_after"],
-                       [[_nm(r["owner"], args), _nm(r["class"], args), _fmt(r["retained_diff"]),
+                       [[display_name(r["owner"], args), display_name(r["class"], args), _fmt(r["retained_diff"]),
                          _fmt(r["objects_diff"]), r["retained_after"]] for r in out["changes"]]))
     return 0
 
@@ -465,7 +409,7 @@ def cmd_treemap(args: argparse.Namespace) -> int:
     from callsite.heap.treemap import write_treemap
 
     snap = _snapshot(args.snapshot, args.index, {})
-    view = _view(snap, args)
+    view = view_for(snap, args)
     tree = dominator_tree(snap, view=view)
     out = args.output or (os.path.splitext(os.path.basename(snap.path))[0] + f".{snap.index}.treemap.html")
     try:
