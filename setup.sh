@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(mono-runtime mono-devel libmono-2.0-1 libmono-profiler mono-utils libmono-cecil-private-cil gcc libc6-dev python3 python3-venv python3-dev)
+APT_PACKAGES=(mono-runtime mono-devel libmono-2.0-1 libmono-profiler mono-utils libmono-cecil-private-cil gcc libc6-dev python3 python3-venv python3-dev chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,7 +28,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($PY --version)"
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import callsite, pythonnet, tree_sitter_c_sharp, pytest, hypothesis, nbclient' 2>/dev/null \
+if ! .venv/bin/python -c 'import callsite, pythonnet, tree_sitter_c_sharp, pytest, hypothesis, nbclient, igraph' 2>/dev/null \
    || [ pyproject.toml -nt .venv/.dlrsim-installed ] \
    || { [ "$EXTRAS" = dev,notebooks ] && [ ! -x .venv/bin/jupyter-lab ]; }; then
   echo "setup: pip install -e .[$EXTRAS] into .venv"

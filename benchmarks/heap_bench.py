@@ -1,6 +1,14 @@
 """Speed of the heap snapshot tools: reader throughput and dominator trees.
 
     .venv/bin/python benchmarks/heap_bench.py [--objects 1000000] [--fill 300000] [--json]
+    .venv/bin/python benchmarks/heap_bench.py --scale 3000000 --scale 10000000 --skip-reader --objects 0
+
+0. Scale (``--scale N``, repeatable): writes a synthetic N-object heap shot
+   (benchmarks/synthetic_mlpd.py), then, in a fresh process per algorithm,
+   reads it, builds the snapshot and its dominator tree with retained sizes:
+   wall time of each step, the reader's MB/s and the process's peak RSS.
+   igraph (compiled Lengauer-Tarjan, the default) side by side with the
+   Python Lengauer-Tarjan on the same file (goal at 3M: 10 s, 1 GB).
 
 1. Reader: captures a real heap shot file on Mono (tests/heap/HeapDemo.cs
    filled with ``--fill`` objects, three shots on demand), then reads it
@@ -32,31 +40,27 @@ import numpy as np
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 
-from callsite.heap.dominators import iterative_dominators, lengauer_tarjan, retained_sizes  # noqa: E402
+from callsite.heap.dominators import igraph_dominators, iterative_dominators, lengauer_tarjan, retained_sizes  # noqa: E402
 from callsite.heap.mlpd import read_mlpd  # noqa: E402
 from callsite.heap.snapshot import Snapshot  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synthetic_mlpd import heap_graph, write  # noqa: E402
+
 
 def heap_like_graph(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR (indptr, indices) and roots of a synthetic object graph shaped like a heap."""
-    rng = np.random.default_rng(seed)
-    idx = np.arange(n)
-    parent = np.maximum(idx - rng.geometric(0.3, n), 0)
-    far = rng.random(n) < 0.2
-    parent[far] = (rng.random(int(far.sum())) * idx[far]).astype(np.int64)
-    extra = int(0.4 * n)
-    src = np.concatenate([parent[1:], rng.integers(0, n, extra)])
-    dst = np.concatenate([idx[1:], rng.integers(0, n, extra)])
-    o = np.argsort(src, kind="stable")
-    src, dst = src[o], dst[o]
+    """CSR (indptr, indices) and roots of the synthetic heap-like graph of synthetic_mlpd.py."""
+    src, dst, _cls, _size, roots = heap_graph(n, seed)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    roots = np.concatenate([[0], rng.integers(0, n, 100)])
     return indptr, dst.astype(np.int64), roots
 
 
 def bench_dominators(n: int) -> dict:
     g = heap_like_graph(n)
+    t = time.perf_counter()
+    compiled = igraph_dominators(*g)
+    t_ig = time.perf_counter() - t
     t = time.perf_counter()
     fast = lengauer_tarjan(*g)
     t_lt = time.perf_counter() - t
@@ -66,10 +70,54 @@ def bench_dominators(n: int) -> dict:
     t = time.perf_counter()
     slow = iterative_dominators(*g)
     t_it = time.perf_counter() - t
-    return {"objects": n, "edges": int(len(g[1])), "lengauer_tarjan_s": round(t_lt, 2),
+    return {"objects": n, "edges": int(len(g[1])), "igraph_s": round(t_ig, 2), "lengauer_tarjan_s": round(t_lt, 2),
             "iterative_chk_s": round(t_it, 2), "retained_sizes_s": round(t_ret, 2),
-            "same_result": bool(np.array_equal(fast, slow)), "reachable": int((fast[:n] >= 0).sum()),
+            "same_result": bool(np.array_equal(fast, slow) and np.array_equal(fast, compiled)), "reachable": int((fast[:n] >= 0).sum()),
             "retained_total": int(ret[n])}
+
+
+def scale_child(path: str, algorithm: str) -> dict:
+    """In a fresh process: read, build, dominators, retained sizes; times and peak RSS."""
+    import resource
+
+    from callsite.heap.dominators import ALGORITHMS
+
+    t0 = time.perf_counter()
+    f = read_mlpd(path)
+    t1 = time.perf_counter()
+    snap = Snapshot.from_mlpd(f, 0)
+    del f
+    t2 = time.perf_counter()
+    idom = ALGORITHMS[algorithm](snap.indptr, snap.indices, snap.root_obj)
+    t3 = time.perf_counter()
+    ret = retained_sizes(idom, snap.size)
+    t4 = time.perf_counter()
+    size = os.path.getsize(path)
+    return {"algorithm": algorithm, "objects": len(snap), "references": int(len(snap.indices)),
+            "file_mb": round(size / 1e6, 1), "read_s": round(t1 - t0, 2), "reader_mb_per_s": round(size / (t1 - t0) / 1e6, 1),
+            "snapshot_s": round(t2 - t1, 2), "dominators_s": round(t3 - t2, 2), "retained_s": round(t4 - t3, 2),
+            "total_s": round(t4 - t0, 2), "cpu_s": round(time.process_time(), 2),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "reachable": int((idom[:-1] >= 0).sum()), "retained_total": int(ret[-1])}
+
+
+def bench_scale(n: int, algorithms: list[str], workdir: str) -> list[dict]:
+    path = os.path.join(workdir, f"synthetic-{n}.mlpd")
+    t = time.perf_counter()
+    write(path, n)
+    wrote = time.perf_counter() - t
+    rows = []
+    for algo in algorithms:
+        proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path, algo],
+                              capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+        if proc.returncode != 0:
+            rows.append({"algorithm": algo, "objects": n, "error": proc.stderr.strip().splitlines()[-1:]})
+            continue
+        row = json.loads(proc.stdout)
+        row["write_s"] = round(wrote, 1)
+        rows.append(row)
+    os.remove(path)
+    return rows
 
 
 def capture(fill: int, workdir: str) -> str:
@@ -126,12 +174,12 @@ def bench_reader(path: str) -> dict:
     t_snap = time.perf_counter() - t
     objects = sum(len(s.obj_addr) for s in f.shots)
     t = time.perf_counter()
-    idom = lengauer_tarjan(snap.indptr, snap.indices, snap.root_obj)
+    idom = igraph_dominators(snap.indptr, snap.indices, snap.root_obj)
     t_dom = time.perf_counter() - t
     return {"file_mb": round(size / 1e6, 1), "shots": len(f.shots), "objects_in_all_shots": objects,
             "best_read_s": round(best, 3), "mb_per_s": round(size / best / 1e6, 1),
             "snapshot_build_s": round(t_snap, 3), "objects_in_shot_1": len(snap),
-            "dominators_lt_on_shot_1_s": round(t_dom, 2), "reachable_in_shot_1": int((idom[:-1] >= 0).sum())}
+            "dominators_igraph_on_shot_1_s": round(t_dom, 2), "reachable_in_shot_1": int((idom[:-1] >= 0).sum())}
 
 
 def main() -> int:
@@ -142,9 +190,19 @@ def main() -> int:
     ap.add_argument("--skip-reader", action="store_true")
     ap.add_argument("--overhead", type=int, default=0, metavar="CALLS",
                     help="also time CALLS dynamic calls without and with the profiler loaded")
+    ap.add_argument("--scale", type=int, action="append", default=[], metavar="N",
+                    help="read + dominators of a synthetic N-object shot, per algorithm (repeatable)")
+    ap.add_argument("--scale-algorithms", default="igraph,lt", help="algorithms for --scale (default igraph,lt)")
+    ap.add_argument("--child", nargs=2, metavar=("FILE", "ALGO"), help=argparse.SUPPRESS)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.child:
+        print(json.dumps(scale_child(*args.child)))
+        return 0
     result: dict = {}
+    if args.scale:
+        with tempfile.TemporaryDirectory() as d:
+            result["scale"] = {str(n): bench_scale(n, args.scale_algorithms.split(","), d) for n in args.scale}
     if not args.skip_reader:
         if args.mlpd:
             result["reader"] = bench_reader(args.mlpd)
@@ -154,7 +212,8 @@ def main() -> int:
     if args.overhead:
         with tempfile.TemporaryDirectory() as d:
             result["profiler_overhead"] = bench_overhead(args.overhead, d)
-    result["dominators"] = bench_dominators(args.objects)
+    if args.objects:
+        result["dominators"] = bench_dominators(args.objects)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -34,6 +34,7 @@ from Microsoft.CSharp.RuntimeBinder import (  # noqa: E402
 
 from binders import heapshot, observe  # noqa: E402
 from binders.clrhelpers import Emitter  # noqa: E402
+from binders.siteholder import SiteHolder  # noqa: E402
 from callsite.stats import SiteStats  # noqa: E402
 
 LEVELS = observe.LEVELS
@@ -206,6 +207,7 @@ class Replayer:
         self.invokers = Invokers(self.emitter, self.resolve)
         self._site_types: dict[tuple, _SiteType] = {}
         self._wrapper_ctor = self.emitter.counting_binder.GetConstructors()[0]
+        self.runs = 0
 
     # ----------------------------------------------------------- helpers
     def site_type(self, delegate: tuple) -> _SiteType:
@@ -276,6 +278,10 @@ class _Run:
         self.binder_objects = 0
         self.run_binders: dict[str, object] = {}
         self.static_sites: dict[str, object] = {}
+        # the program's own references to its sites: static fields, as compiled C# keeps them
+        self.holder = SiteHolder(rp.emitter.module, rp.runs,
+                                 {n: rp.site_type(wl.sites[n].delegate).site for n in self.names})
+        rp.runs += 1
         self.current: dict[str, object] = {}       # per-iteration site of the current iteration
         self.last_site: dict[str, object] = {}     # last instance of each site (for final sizes)
         self.site_binder: dict[str, object] = {}
@@ -333,6 +339,7 @@ class _Run:
             binder = self.binder_for_run(spec.binder)
             s = st.create.Invoke(None, System.Array[System.Object]([binder]))
             self.static_sites[name] = s
+            self.holder.store(name, s)
             stats.instances += 1
             stats.binder_objects = 1
         else:
@@ -348,6 +355,7 @@ class _Run:
                 stats.binder_objects = 1
             s = st.create.Invoke(None, System.Array[System.Object]([binder]))
             self.current[name] = s
+            self.holder.store(name, s)
             stats.instances += 1
         self.last_site[name] = s
         self.site_binder[name] = binder
@@ -391,8 +399,8 @@ class _Run:
         self.heap_base = observe.full_gc()
         self.sample(0)
         heapshot.shot(f"{self.wl.name}:before")
-        if heapshot.session() is not None:
-            heapshot.record_fields()
+        if heapshot.session() is not None:  # field names, also of the binder the sites hold
+            heapshot.record_fields([*heapshot.DLR_TYPES, rp.emitter.counting_binder])
         during = self.calls // 2 if heapshot.session() is not None else None
         cur_iter = 0
         pending_levels: list[str] = []
@@ -458,7 +466,10 @@ class _Run:
         result = self.result(seconds)
         if heapshot.session() is not None:
             # "reset": the program drops its sites and binders, as a host resetting its scripts would
+            site = None  # noqa: F841  (the loop's last site: the program no longer holds it either)
             self.static_sites.clear()
+            self.holder.clear()
+            self.site_binder.clear()
             self.run_binders.clear()
             self.current = {}
             self.last_site.clear()

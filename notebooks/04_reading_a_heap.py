@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from binders.host import run_batch, source_for
-from callsite.heap import Snapshot, dominator_tree, path_summary, retention_paths
+from callsite.heap import OwnershipView, Snapshot, dominator_tree, owner_groups, path_summary, retention_paths
 
 CALLS = 150  # enough to fill L1 (10) and L2 (128 slots)
 work = Path(tempfile.gettempdir()) / "dlrsim-notebook-heap"  # reused: each run overwrites its shots
@@ -168,16 +168,38 @@ kinds = sorted({p.root.kind for p in retention_paths(after, "System.__ComObject"
 print("root kinds on the shortest paths to the RCWs:", kinds)
 
 # %% [markdown]
-# In this replay the site and its binder are held by the harness: a pythonnet **strong GC handle** holds
-# the site (Python code is "native code" to the runtime, exactly the case the second seed article
-# describes: a `GCHandle` as a strong indirection that keeps a managed object alive until it is freed),
-# and an *ephemeron* table (a `ConditionalWeakTable`) holds the counting binder wrapper. In a compiled C#
-# program the root is the compiler-generated **static field** holding the `CallSite` (`o__0.p__0` in
-# the article), allocated as a root for the life of the process, so the path would start
-# `static field of <...>o__0` and the rules would never go away. A **weak** handle (the `WeakReference`
-# in .NET Framework's rules) is not a root at all: an object reachable only through one has no path, and
-# `unreachable()` lists it. The finalizer queue is a root too: an RCW waiting for its finalizer is kept
-# until the finalizer has run.
+# In this replay, as in a compiled C# program, the sites live in **static fields** of a class (the replay
+# emits `Dlrsim.Replay.<>o__N` with one field per site, like the compiler's `<>o__0.<>p__0` in the
+# article), so paths start `static field of Dlrsim.Replay.<>o__0`, a root for the life of the process.
+# A **weak** handle (the `WeakReference` in .NET Framework's rules) is not a root at all: an object
+# reachable only through one has no path, and `unreachable()` lists it. The finalizer queue is a root
+# too, but what waits there is garbage waiting for its finalizer, not live.
+
+# %% [markdown]
+# ## Owners, not shortest paths
+#
+# A shortest path says how an object *can* be reached, not who *keeps* it: a Python variable of the
+# harness (a pythonnet `GCHandle`) gives a one-step path to many RCWs that a rule cache holds too.
+# `OwnershipView` weighs every reference with *reference classifiers* (MemorySnapshotAnalyzer's idea):
+# the DLR's caches own their rules (`L1 Rules`, `L2 RuleCache rules`, the binder's `Cache`), pythonnet's
+# handles and caches never own anything, weak handles and delegate targets are weak. Each object keeps
+# only its heaviest references, and its owner is the heaviest owning reference on its lifeline.
+
+# %%
+view = OwnershipView(after)
+owned = owner_groups(view, after.find("System.__ComObject"))
+print(f"{owned['objects']} RCWs: {owned['live_objects']} live, {owned['pending_finalization']} pending finalization, "
+      f"{owned['harness_objects']} held only by the harness")
+for g in owned["groups"]:
+    print(f"{g['objects']:4} x  owner: {g['owner']}")
+
+# %% [markdown]
+# Every live RCW that a rule holds is owned by L1 or L2, none by the harness; the ones in the finalizer
+# queue are counted apart, as garbage. The same from the command line:
+# `dlrsim heap owners fresh.mlpd@com-arg-fresh:after --class __ComObject`, and
+# `dlrsim heap retainers ... --class __ComObject` lists *every* reference to one object with what the
+# rules made of it. Your own classifier file (`--rules app.owners`, format in
+# `callsite/heap/classify.py`) names your program's caches the same way.
 
 # %% [markdown]
 # ## Exercises

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from callsite.heap.snapshot import StatisticDiff
+from callsite.heap.statistics import StatisticDiff
 
 if TYPE_CHECKING:
     from callsite.heap.snapshot import Snapshot
 
 
 def compare(old: "Snapshot", new: "Snapshot", *, key_type: str = "class",
-            reachable_only: bool = False) -> list[StatisticDiff]:
+            reachable_only: bool = False, masks: tuple = (None, None)) -> list[StatisticDiff]:
     """Change per group from ``old`` to ``new``: largest absolute byte change first.
 
     Groups present in only one snapshot appear with the other side as zero.
+    ``masks`` (per snapshot, booleans per object or None) restrict what is counted.
     Objects cannot be matched one to one across shots (a moving GC changes
     addresses), so the comparison is by group, as in ``tracemalloc``.
     """
-    a = {s.key: s for s in old.statistics(key_type, reachable_only=reachable_only)}
-    b = {s.key: s for s in new.statistics(key_type, reachable_only=reachable_only)}
+    a = {s.key: s for s in old.statistics(key_type, reachable_only=reachable_only, mask=masks[0])}
+    b = {s.key: s for s in new.statistics(key_type, reachable_only=reachable_only, mask=masks[1])}
     out = []
     for key in a.keys() | b.keys():
         sa, sb = a.get(key), b.get(key)

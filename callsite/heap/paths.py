@@ -83,6 +83,13 @@ class RetentionPath:
         }
 
 
+def root_preference(kinds: np.ndarray) -> np.ndarray:
+    """Rank of each root kind code in :data:`ROOT_PRIORITY` (lower is shown first)."""
+    prio = {k: i for i, k in enumerate(ROOT_PRIORITY)}
+    kind_rank = np.array([prio.get(k, len(prio)) for k in ROOT_KINDS], dtype=np.int64)
+    return kind_rank[np.asarray(kinds).astype(np.int64)]
+
+
 @dataclasses.dataclass
 class BFSTree:
     """Result of the search from all roots: per object, parent on a shortest path and distance."""
@@ -104,9 +111,7 @@ def bfs_from_roots(snap: "Snapshot") -> BFSTree:
     depth = np.full(n, -1, dtype=np.int64)
     root_index = np.full(n, -1, dtype=np.int64)
     if len(snap.root_obj):
-        prio = {k: i for i, k in enumerate(ROOT_PRIORITY)}
-        kind_rank = np.array([prio.get(k, len(prio)) for k in ROOT_KINDS], dtype=np.int64)
-        rank = kind_rank[snap.root_kind.astype(np.int64)]
+        rank = root_preference(snap.root_kind)
         order = np.lexsort((np.arange(len(rank)), rank, snap.root_obj))
         objs = snap.root_obj[order]
         first = np.ones(len(order), bool)

@@ -16,7 +16,6 @@ recorded in the sidecar written by :mod:`binders.heapshot`).
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import json
 import os
 import re
@@ -25,8 +24,11 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from callsite.errors import DlrsimError
+from callsite.heap.diff import compare
 from callsite.heap.formats import read_heap_file
 from callsite.heap.mlpd import MlpdFile, RawHeapShot, RootRegion
+from callsite.heap.names import matching_classes
+from callsite.heap.statistics import Statistic, StatisticDiff
 
 #: Root kinds as shown to users; GC handle roots are split by the table they live in.
 ROOT_KINDS: tuple[str, ...] = (
@@ -68,19 +70,6 @@ def generic_base(name: str) -> str:
     return base.split("`", 1)[0]
 
 
-def _root_kind(region: RootRegion | None) -> str:
-    if region is None:
-        return "other"
-    kind = region.kind
-    if kind == "gc-handle":
-        desc = region.description.lower()
-        if "pinned" in desc:
-            return "gc-handle-pinned"
-        if "normal" in desc:
-            return "gc-handle-strong"
-    return kind if kind in _KIND_CODE else "other"
-
-
 @dataclasses.dataclass(frozen=True)
 class Root:
     """One root reference: which object it holds, what kind of root, and where it lives."""
@@ -96,26 +85,6 @@ class Root:
         if self.kind in ("static", "thread-static") and self.owner:
             return f"{self.kind} field of {self.owner}"
         return f"{self.kind} ({self.description})" if self.description else self.kind
-
-
-@dataclasses.dataclass(frozen=True)
-class Statistic:
-    """Per-group totals, like ``tracemalloc.Statistic``: a class (or other key), count and bytes."""
-
-    key: str
-    count: int
-    size: int
-
-
-@dataclasses.dataclass(frozen=True)
-class StatisticDiff:
-    """Change of one group between two snapshots, like ``tracemalloc.StatisticDiff``."""
-
-    key: str
-    count: int
-    count_diff: int
-    size: int
-    size_diff: int
 
 
 class Snapshot:
@@ -177,69 +146,23 @@ class Snapshot:
     @classmethod
     def from_mlpd(cls, f: MlpdFile, shot_index: int) -> "Snapshot":
         """Build the graph of shot ``shot_index`` of an already read file."""
-        shot = f.shots[shot_index]
-        side = read_sidecar(f.path) if f.path and os.path.exists(f.path) else {}
+        snap = cls.from_raw(f.shots[shot_index], f, path=f.path)
+        return snap.with_sidecar()
+
+    def with_sidecar(self) -> "Snapshot":
+        """Point name and field maps from the sidecar beside the file (read now, so they are current)."""
+        side = read_sidecar(self.path) if self.path and os.path.exists(self.path) else {}
         points = {int(p["shot"]): p["name"] for p in side.get("points", []) if "name" in p and "shot" in p}
-        snap = cls.from_raw(shot, f, path=f.path, point=points.get(shot.index))
-        snap.fields = {k: {int(o): n for o, n in v.items()} for k, v in side.get("fields", {}).items()}
-        return snap
+        self.point = points.get(self.index)
+        self.fields = {k: {int(o): n for o, n in v.items()} for k, v in side.get("fields", {}).items()}
+        return self
 
     @classmethod
     def from_raw(cls, shot: RawHeapShot, f: MlpdFile, *, path: str = "", point: str | None = None) -> "Snapshot":
-        # unique objects; a repeated address keeps the record with a non-zero size
-        order = np.lexsort(((shot.obj_size == 0), shot.obj_addr))
-        a_sorted = shot.obj_addr[order]
-        first = np.ones(len(order), bool)
-        first[1:] = a_sorted[1:] != a_sorted[:-1]
-        keep = order[first]
-        addr = shot.obj_addr[keep]
-        n = len(addr)
-        size = shot.obj_size[keep].astype(np.int64)
-        gen = shot.obj_gen[keep]
-        # classes: map vtable pointers to dense ids by name
-        vts, vt_inv = np.unique(shot.obj_vtable[keep], return_inverse=True)
-        names = [f.class_name_of(int(v)) for v in vts]
-        uniq_names = sorted(set(names))
-        name_id = {nm: i for i, nm in enumerate(uniq_names)}
-        class_id = np.array([name_id[nm] for nm in names], dtype=np.int32)[vt_inv] if n else np.zeros(0, np.int32)
-        # references
-        rec_to_obj = np.searchsorted(addr, shot.obj_addr)
-        src = rec_to_obj[shot.ref_src] if len(shot.ref_src) else np.zeros(0, np.int64)
-        dst = np.searchsorted(addr, shot.ref_dst)
-        ok = dst < n
-        ok[ok] = addr[dst[ok]] == shot.ref_dst[ok]
-        dangling = int((~ok).sum())
-        src, dst, off = src[ok], dst[ok], shot.ref_offset[ok]
-        o = np.argsort(src, kind="stable")
-        src, dst, off = src[o], dst[o], off[o]
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-        # roots
-        rd = np.searchsorted(addr, shot.root_obj)
-        rok = rd < n
-        rok[rok] = addr[rd[rok]] == shot.root_obj[rok]
-        regions = sorted(shot.regions, key=lambda r: r.start)
-        starts = np.array([r.start for r in regions], dtype=np.uint64)
-        ends = starts + np.array([r.size for r in regions], dtype=np.uint64)
-        slots = shot.root_slot[rok]
-        ri = np.searchsorted(starts, slots, side="right") - 1
-        inside = ri >= 0
-        inside[inside] = slots[inside] < ends[ri[inside]]
-        ri = np.where(inside, ri, -1)
-        region_kind = np.array([_KIND_CODE[_root_kind(r)] for r in regions] + [_KIND_CODE["other"]], dtype=np.int16)
-        root_kind = region_kind[ri]  # -1 picks the trailing "other"
-        owners: list[str | None] = []
-        for r in regions:
-            if r.kind in ("static", "thread-static", "reflection") and r.key in f.vtable_class:
-                owners.append(f.class_name_of(r.key))
-            else:
-                owners.append(None)
-        return cls(addr=addr, size=size, class_id=class_id, gen=gen, class_names=uniq_names,
-                   indptr=indptr, indices=dst.astype(np.int64), field_offset=off.astype(np.int64),
-                   root_obj=rd[rok].astype(np.int64), root_kind=root_kind, root_slot=slots,
-                   root_region=ri.astype(np.int64), regions=regions, region_owner=owners,
-                   path=path, index=shot.index, point=point, time_ns=shot.time_ns,
-                   dangling_refs=dangling, dangling_roots=int((~rok).sum()))
+        """The graph of one raw ``.mlpd`` heap shot (see :mod:`callsite.heap.mlpd_graph`)."""
+        from callsite.heap.mlpd_graph import snapshot_from_shot
+
+        return snapshot_from_shot(cls, shot, f, path=path, point=point)
 
     # -- basic queries -----------------------------------------------------
     def __len__(self) -> int:
@@ -318,7 +241,7 @@ class Snapshot:
         if exact:
             ids = [i for i, nm in enumerate(self.class_names) if nm == pattern]
         else:
-            ids = _matching_classes(pattern, self.class_names)
+            ids = matching_classes(pattern, self.class_names)
         if not ids:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(np.isin(self.class_id, np.array(ids, dtype=np.int32)))
@@ -326,27 +249,21 @@ class Snapshot:
     def reachable(self) -> np.ndarray:
         """Boolean mask of objects reachable from any root (strong references only)."""
         if self._reachable is None:
-            seen = np.zeros(len(self), dtype=bool)
-            frontier = np.unique(self.root_obj)
-            seen[frontier] = True
-            indptr, indices = self.indptr, self.indices
-            while len(frontier):
-                counts = indptr[frontier + 1] - indptr[frontier]
-                if counts.sum() == 0:
-                    break
-                starts = np.repeat(indptr[frontier], counts)
-                within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-                nxt = indices[starts + within]
-                nxt = np.unique(nxt[~seen[nxt]])
-                seen[nxt] = True
-                frontier = nxt
+            from callsite.heap.graph import reach
+
+            seen = reach(self.indptr, self.indices, self.root_obj, len(self))
             self._reachable = seen
         return self._reachable
 
     # -- tracemalloc-style statistics -------------------------------------
-    def statistics(self, key_type: str = "class", *, reachable_only: bool = False) -> list[Statistic]:
-        """Totals per group, largest size first. ``key_type``: ``class``, ``namespace`` or ``generation``."""
-        mask = self.reachable() if reachable_only else None
+    def statistics(self, key_type: str = "class", *, reachable_only: bool = False,
+                   mask: np.ndarray | None = None) -> list[Statistic]:
+        """Totals per group, largest size first. ``key_type``: ``class``, ``namespace`` or ``generation``.
+
+        ``mask`` (booleans per object) restricts the count, e.g. to hide the harness's objects.
+        """
+        if reachable_only:
+            mask = self.reachable() if mask is None else mask & self.reachable()
         if key_type == "class":
             keys = self.class_id
             labels = self.class_names
@@ -372,12 +289,10 @@ class Snapshot:
         stats.sort(key=lambda s: (-s.size, -s.count, s.key))
         return stats
 
-    def compare_to(self, old: "Snapshot", key_type: str = "class", *,
-                   reachable_only: bool = False) -> list[StatisticDiff]:
+    def compare_to(self, old: "Snapshot", key_type: str = "class", *, reachable_only: bool = False,
+                   masks: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> list[StatisticDiff]:
         """Per-group change from ``old`` to this snapshot, largest absolute byte change first."""
-        from callsite.heap.diff import compare
-
-        return compare(old, self, key_type=key_type, reachable_only=reachable_only)
+        return compare(old, self, key_type=key_type, reachable_only=reachable_only, masks=masks)
 
     def summary(self) -> dict:
         """Counts a user checks first: objects, bytes, references, roots by kind."""
@@ -401,20 +316,6 @@ def _namespace(name: str) -> str:
     return base.rsplit(".", 1)[0] if "." in base else "(global)"
 
 
-def _short(name: str) -> str:
-    base, lt, rest = name.partition("<")
-    return base.rsplit(".", 1)[-1] + lt + rest
-
-
-def _matching_classes(pattern: str, names: Sequence[str]) -> list[int]:
-    if "*" in pattern or "?" in pattern:
-        return [i for i, nm in enumerate(names) if fnmatch.fnmatchcase(nm, pattern)]
-    exact = [i for i, nm in enumerate(names) if nm == pattern or _short(nm) == pattern]
-    if exact:
-        return exact
-    return [i for i, nm in enumerate(names) if pattern in nm]
-
-
 _SPEC = re.compile(r"^(?P<path>.+?)(?:@(?P<sel>[^@/]*))?$")
 
 
@@ -428,12 +329,16 @@ def split_spec(spec: str) -> tuple[str, str | None]:
 
 def select_shot(f: MlpdFile, path: str, sel: str | None) -> int:
     """Resolve a shot selector (None = last, int, negative int, or a sidecar point name)."""
-    n = len(f.shots)
+    return select_index(len(f.shots), path, sel, f.error.reason if f.error else None)
+
+
+def select_index(n: int, path: str, sel: str | None, stopped: str | None = None) -> int:
+    """:func:`select_shot` for a file known to hold ``n`` heap shots."""
     if n == 0:
-        extra = f" (reading stopped early: {f.error.reason})" if f.error else ""
+        extra = f" (reading stopped early: {stopped})" if stopped else ""
         raise DlrsimError(f"{path}: no heap shots in file{extra}; for .mlpd: was the Mono profiler "
-                           "started with 'heapshot'? for .nettrace: was Microsoft-Windows-DotNETRuntime enabled with "
-                           "keywords 0x1980001 at level 5?")
+                          "started with 'heapshot'? for .nettrace: was Microsoft-Windows-DotNETRuntime enabled with "
+                          "keywords 0x1980001 at level 5?")
     if sel is None or sel == "":
         return n - 1
     try:

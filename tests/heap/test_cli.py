@@ -35,7 +35,7 @@ def test_diff(capsys, demo_mlpd):
     assert ch["DlrsimHeapDemo.StaticHeld"]["count_diff"] == -1000
     assert ch["DlrsimHeapDemo.StaticHeld"]["bytes_diff"] == -32000
     code, out, _ = run(capsys, "heap", "diff", f"{demo_mlpd}@start", f"{demo_mlpd}@filled")
-    assert re.search(r"DlrsimHeapDemo\.StaticHeld\s+1000\s+\+1,000\s+32000\s+\+32,000", out)
+    assert re.search(r"\bStaticHeld\s+1000\s+\+1,000\s+32000\s+\+32,000", out)
 
 
 def test_dominators_and_paths(capsys, demo_mlpd):
