@@ -16,10 +16,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from callsite.profiles import get_profile
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results"
-RUNTIMES = ("mono", "coreclr")
+RUNTIMES = ("mono", "coreclr")  # run by default
+ALL_RUNTIMES = ("mono", "coreclr", "net8")  # accepted by --runtime
 
 
 # ----------------------------------------------------------------- machine and files
@@ -158,8 +161,8 @@ def workload_experiment(doc: dict, runtimes: tuple[str, ...], calls: int,
         t = dict(summarize(simulate_doc(doc, rt, calls), real=False, runtime=rt), kind="simulator", profile=rt)
         if rt == "netfx":
             t["note"] = "profile built from the .NET Framework reference sources; cannot run here, unverified"
-        elif rt == "coreclr" and uses_com:
-            t["note"] = "hypothetical: CoreCLR on Linux has no COM interop, so no such object can reach the binder"
+        elif uses_com and not get_profile(rt).native_com_on_linux:
+            t["note"] = f"hypothetical: {rt} on Linux has no COM interop, so no such object can reach the binder"
         targets[f"sim-{rt}"] = t
         if tick:
             tick(f"sim-{rt}")
@@ -273,7 +276,7 @@ def cli_main(module, argv: list[str] | None = None) -> int:
     name = _module_name(module)
     p = argparse.ArgumentParser(prog=f"python -m {name}", description=module.TITLE)
     p.add_argument("--calls", type=int, default=module.DEFAULT_CALLS)
-    p.add_argument("--runtime", action="append", choices=RUNTIMES)
+    p.add_argument("--runtime", action="append", choices=ALL_RUNTIMES)
     p.add_argument("--out", default=None, help="results folder (default experiments/results)")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from binders import runtimes
 from callsite.commands._common import add_source, count
 from callsite.output import format_table, print_json
+from callsite.profiles import PROFILES
 
 
 def register(sub) -> None:
@@ -12,11 +14,11 @@ def register(sub) -> None:
                                    "profile; report per-call level agreement and final-state differences. "
                                    "Exits 1 on any disagreement.")
     add_source(p, allow_all=True)
-    p.add_argument("--runtime", choices=["mono", "coreclr"], default="mono", help="runtime (default mono)")
+    p.add_argument("--runtime", choices=list(runtimes.RUNTIMES), default="mono", help="runtime (default mono)")
     p.add_argument("--calls", type=count, metavar="N", help="calls per workload (default: each workload's)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="kill a run (one workload) that takes longer than this (default 900)")
     p.add_argument("--out", metavar="FILE.jsonl", help="stream the real runs' events here")
-    p.add_argument("--profile", choices=["mono", "coreclr", "netfx"],
+    p.add_argument("--profile", choices=sorted(PROFILES),
                    help="simulate with this profile instead of the runtime's own (to see a runtime difference)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)

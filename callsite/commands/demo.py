@@ -7,6 +7,7 @@ simulator and, when they are installed, on the real runtimes.
 
 from __future__ import annotations
 
+from binders import runtimes
 from callsite.commands._common import count
 from callsite.output import format_table, print_json
 
@@ -18,7 +19,7 @@ def register(sub) -> None:
                        description="A fresh COM object passed as a dynamic argument versus the same call with a "
                                    "cast to object, on the simulator and on real Mono.")
     p.add_argument("--calls", type=count, default=2000, metavar="N", help="calls per scenario (default 2000)")
-    p.add_argument("--runtime", action="append", choices=["mono", "coreclr"],
+    p.add_argument("--runtime", action="append", choices=list(runtimes.RUNTIMES),
                    help="real runtime(s) to include (default: mono)")
     p.add_argument("--sim-only", action="store_true", help="skip the real runtimes")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per real run (default 600)")

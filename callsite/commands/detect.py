@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from binders import runtimes
 from callsite.commands._common import add_source, count, load_source
 from callsite.output import format_table, print_json, progress
 from callsite.profiles import PROFILES, get_profile
@@ -13,7 +14,7 @@ def register(sub) -> None:
                                    "per-iteration sites, megamorphic type churn and dead-rule retention. "
                                    "Exit code 1 when anything at warning level or above is found.")
     add_source(p)
-    p.add_argument("--runtime", choices=["sim", "mono", "coreclr"], default="sim",
+    p.add_argument("--runtime", choices=["sim", *runtimes.RUNTIMES], default="sim",
                    help="sim (the model), or a real runtime (default sim)")
     p.add_argument("--profile", choices=sorted(PROFILES), default=None,
                    help="with --runtime sim: the runtime profile to model (default mono)")

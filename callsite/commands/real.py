@@ -1,18 +1,19 @@
-"""`dlrsim real`: replay a workload on a real .NET runtime (Mono or CoreCLR)."""
+"""`dlrsim real`: replay a workload on a real .NET runtime (Mono, CoreCLR 3.1 or .NET 8)."""
 
 from __future__ import annotations
 
+from binders import runtimes
 from callsite.commands._common import add_source, count, positive
 from callsite.errors import DlrsimError
 from callsite.output import format_table, print_json
 
 
 def register(sub) -> None:
-    p = sub.add_parser("real", help="replay a workload on a real runtime (mono or coreclr)",
+    p = sub.add_parser("real", help="replay a workload on a real runtime (mono, coreclr or net8)",
                        description="Replay a workload with real CallSite<T> objects and C# runtime binders in a "
                                    "worker process, observing per call which cache level answered.")
     add_source(p)
-    p.add_argument("--runtime", choices=["mono", "coreclr"], default="mono", help="runtime (default mono)")
+    p.add_argument("--runtime", choices=list(runtimes.RUNTIMES), default="mono", help="runtime (default mono)")
     p.add_argument("--calls", type=count, metavar="N", help="number of calls (default: the workload's)")
     p.add_argument("--sample-every", type=positive, metavar="K",
                    help="memory sample every K iterations (default: about 32 per run)")
