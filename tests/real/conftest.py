@@ -3,7 +3,7 @@
 Each runtime is started once (one subprocess) and replays every built-in
 scenario, the seeded random workloads and a few focused workloads; the tests
 then read the outcomes.  A missing runtime is an error, not a skip: setup.sh
-installs both.
+installs all three.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from binders import host
 from binders.compare import all_scenarios
 from callsite.generate import random_workload
 
-RUNTIMES = ("mono", "coreclr")
+RUNTIMES = ("mono", "coreclr", "net8")
 RANDOM_SEEDS = tuple(range(1, 25))          # 24 seeded random workloads per runtime
 RANDOM_CALLS = 240
 SCENARIOS = tuple(all_scenarios())
