@@ -34,9 +34,12 @@ class NotConvertible(ValueError):
 def to_single(x: float) -> float:
     """Round to the nearest float32 (a ``float`` literal's value)."""
     try:
-        return struct.unpack("f", struct.pack("f", x))[0]
+        y = struct.unpack("f", struct.pack("f", x))[0]
     except OverflowError:
-        raise NotConvertible(f"{x!r} is out of range for float") from None
+        y = math.inf
+    if math.isfinite(x) and not math.isfinite(y):
+        raise NotConvertible(f"{x!r} is out of range for float")
+    return y
 
 
 def _number(value, what: str):
