@@ -380,12 +380,11 @@ def _arginfo(ctx: _Ctx, path: str, v: Any) -> ArgInfo:
 
 
 def _binder(ctx: _Ctx, path: str, v: Any) -> BinderSpec:
-    if isinstance(v, Mapping) and "throws" in v:
-        raise ctx.fail(f"{path}.throws", "no longer read: whether a rule throws follows from what exists; "
-                                         "declare the workload's classes and their members under 'classes' "
-                                         "(README, Workload format) and remove 'throws'")
     _keys(ctx, path, v, {"kind", "name", "flags", "context", "args", "operation", "type",
-                         "explicit", "type_args"}, {"kind"})
+                         "explicit", "type_args", "throws"}, {"kind"})
+    if not isinstance(v.get("throws", False), bool):
+        raise ctx.fail(f"{path}.throws", "expected true or false (an old option, now ignored: whether a rule "
+                                         "throws follows from the workload's classes)")
     kind = v["kind"]
     if kind not in BINDER_KINDS:
         raise ctx.fail(f"{path}.kind", f"unknown binder kind {kind!r} (allowed: {', '.join(BINDER_KINDS)})")

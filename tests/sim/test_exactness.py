@@ -58,11 +58,15 @@ def test_a_cycle_of_static_receivers_is_accepted_and_other_items_named():
         load_workload(bad)
 
 
-def test_the_old_throws_flag_gives_a_clear_error():
-    doc = {"binders": {"b": {"kind": "GetMember", "name": "Foo", "args": [[]], "throws": True}},
-           "sites": {"s": {"binder": "b"}}, "calls": [{"site": "s", "args": [{"new": "W"}]}]}
-    with pytest.raises(WorkloadError, match=r"binders\.b\.throws: .*classes"):
-        load_workload(doc)
+def test_old_files_with_a_throws_flag_still_load_and_the_flag_decides_nothing():
+    def doc(flag):
+        return {"binders": {"b": {"kind": "GetMember", "name": "Foo", "args": [[]], "throws": flag}},
+                "sites": {"s": {"binder": "b"}},
+                "classes": {"W": {"fields": ["Foo"]}},
+                "calls": [{"site": "s", "args": [{"new": c}]} for c in ("W", "V", "W", "V")]}
+    assert simulate(doc(True), "mono").level_names == simulate(doc(False), "mono").level_names
+    with pytest.raises(WorkloadError, match=r"binders\.b\.throws: expected true or false"):
+        load_workload(doc("yes"))
 
 
 def test_equivalence_drops_what_the_binder_does_not_store():
