@@ -40,6 +40,8 @@ def jobs_for(runtime: str) -> list[dict]:
              for s in RANDOM_SEEDS]
     jobs += [{"id": f"scenario:poly-{n}", "source": {"scenario": f"poly-{n}"}, "calls": None} for n in POLY_SWEEP]
     jobs += [{"id": f"file:{f}", "source": {"file": str(WORKLOAD_DIR / f)}, "calls": None} for f in FILES]
+    # for test_runtime_facts: a full L2 (in the same worker, not a runtime start of its own)
+    jobs.append({"id": "fact:poly-200", "source": {"scenario": "poly-200"}, "calls": 1000})
     return jobs
 
 

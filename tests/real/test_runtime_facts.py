@@ -23,12 +23,6 @@ from tests.real.conftest import RUNTIMES, WORKLOAD_DIR as WORKLOADS
 REPO = host.REPO
 
 
-def _run(runtime, scenario, calls, tmp_path):
-    hello, (o,) = host.run_batch(runtime, [{"id": scenario, "source": {"scenario": scenario}, "calls": calls}],
-                                 timeout=600, out=tmp_path / f"{runtime}-{scenario}.jsonl")
-    return o
-
-
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_binder_identity_per_iteration_is_profile_data(batch, runtime):
     """Binder.X(...) inside the loop: a new binder object per call on Mono, one object on
@@ -106,20 +100,19 @@ def test_simulator_weak_handle_model_matches_runtime(batch, runtime):
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_full_l2_insert_duplicates_the_new_rule(tmp_path, runtime):
+def test_full_l2_insert_duplicates_the_new_rule(batch, runtime):
     """RuleCache<T>.AddRule on a full cache copies in place: the new rule lands at 64 and is
     then shifted into 65 too, and the rule that was at 64 is lost.  So a full L2 holds 128
     entries but 127 distinct rules (first principles from RuleCache.cs; measured on both)."""
-    o = _run(runtime, "poly-200", 1000, tmp_path)
-    res = o.result
+    res = batch(runtime).outcomes["fact:poly-200"].result
     assert res["l2_rules"] == 128
     assert res["rules_live"] == 127  # distinct rules in L1 (a subset here) and L2
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_simulator_l2_distinct_rules_match_runtime(batch, tmp_path, runtime):
+def test_simulator_l2_distinct_rules_match_runtime(batch, runtime):
     """The simulator models the duplicate insert of a full RuleCache (see above)."""
-    o = _run(runtime, "poly-200", 1000, tmp_path)
+    o = batch(runtime).outcomes["fact:poly-200"]
     sim = simulate(get_scenario("poly-200"), runtime, 1000).to_dict()
     assert sim["rules_live"] == o.result["rules_live"]
 
