@@ -101,7 +101,7 @@ def to_clr(clr_type: str, value):
             d = Decimal(str(n))
         except InvalidOperation:
             raise NotConvertible(f"{value!r} is not a number (Decimal)") from None
-        if not d.is_finite() or abs(d) > DECIMAL_MAX:
+        if not d.is_finite() or d.copy_abs() > DECIMAL_MAX:
             raise NotConvertible(f"{value!r} is out of range for Decimal")
         return d
     raise NotConvertible(f"no literal values of type {clr_type}")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from callsite.clrvalues import DECIMAL_MAX, FLOATING, INTEGRAL_RANGES, NUMERIC
 from callsite.workload import COM_TYPE, RUNTIME_TYPE, BinderSpec
@@ -103,7 +103,7 @@ def _promote(a: str, b: str) -> str | None:
 
 def _overflows(result_type: str, x) -> bool:
     if result_type == "System.Decimal":
-        return abs(Decimal(x)) > DECIMAL_MAX
+        return Decimal(x).copy_abs() > DECIMAL_MAX
     lo, hi = INTEGRAL_RANGES[result_type]
     return not lo <= x <= hi
 
@@ -253,9 +253,14 @@ class World:
                 return _promote(a.type, b.type) is None
             if any(num) or "System.Boolean" in (a.type, b.type):
                 return a.type != b.type
-            return a.com != b.com or False
-        if a.type is None or b.type is None:
+            return a.type != b.type  # reference equality needs related types (no inheritance here)
+        if a.type is None and b.type is None:
             return True
+        if a.type is None or b.type is None:  # a lifted operator: null op number is null
+            other = a.type or b.type
+            if op in ("Add", "AddAssign"):
+                return False  # and x + null is also string concatenation (null converts to string)
+            return not (other in NUMERIC or (other == "System.Boolean" and op in BITWISE))
         if a.type == b.type == "System.Boolean":
             return op not in BITWISE
         if a.type not in NUMERIC or b.type not in NUMERIC:
@@ -281,6 +286,12 @@ class World:
             return False
         if op in ("Divide", "Modulo") and y == 0:
             return True
+        with localcontext() as exact:
+            exact.prec = 200  # C#'s decimal overflow, not Python's 28-digit rounding
+            return World._arithmetic_result_throws(op, result, x, y, checked)
+
+    @staticmethod
+    def _arithmetic_result_throws(op: str, result: str, x, y, checked: bool) -> bool:
         if result == "System.Decimal":
             x, y = Decimal(x), Decimal(y)
         if op in ("Add", "AddAssign"):

@@ -66,6 +66,7 @@ STATIC_ALIASES = {
     "Marshal": "System.Runtime.InteropServices.Marshal",
     "GC": "System.GC", "Console": "System.Console", "Math": "System.Math",
     "Convert": "System.Convert", "String": "System.String", "Object": "System.Object",
+    "object": "System.Object",
 }
 COM_TYPE = "System.__ComObject"
 RUNTIME_TYPE = "System.RuntimeType"
