@@ -457,7 +457,8 @@ class Simulator:
     def _throws(self, s: int, arity: int, T: tuple, O: tuple, V: tuple, K: tuple) -> bool:
         """Whether the rule matching this call throws running it (from the workload's declaration)."""
         rt = self._runtime_type
-        key = (s, T[:arity], V[:arity], K[:arity], tuple(O[p] if T[p] == rt else 0 for p in range(arity)))
+        # a Type receiver's identity matters (which type it stands for), other objects' do not
+        key = (s, T, V, K, tuple([o for t, o in zip(T, O) if t == rt]) if rt in T else None)
         hit = self._throws_memo.get(key)
         if hit is None:
             space = self.space

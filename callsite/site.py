@@ -86,7 +86,7 @@ class CallSite:
                     key = call_key(shape)
                 if key == rule.key:
                     self.target = rule
-                    if not throws():
+                    if i > 1 and not throws():
                         self.move_rule(i)
                     return L1
         cache = self.cache
