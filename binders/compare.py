@@ -61,6 +61,18 @@ def diff_results(sim: dict, sim_levels: list[str], real: dict, real_levels: list
             "first_divergence": first, "final_differences": final}
 
 
+def thrown_differences(workload, calls: int, real: dict) -> dict:
+    """Calls whose rule threw, per site: derived from the workload's declaration against the replay."""
+    from callsite.semantics import throw_counts
+
+    expected = throw_counts(workload, calls)
+    out = {}
+    for s in real.get("sites", []):
+        if "thrown" in s and s["thrown"] != expected.get(s["name"]):
+            out[f"sites.{s['name']}.thrown"] = {"expected": expected.get(s["name"]), "actual": s["thrown"]}
+    return out
+
+
 def compare(runtime: str, items: Iterable[tuple[str, dict]], calls: int | None = None, *,
             timeout: float | None = None, out=None, profile: str | None = None) -> tuple[dict, list[dict]]:
     """items: (label, worker source).  Returns (worker hello, one report per item)."""
@@ -102,6 +114,7 @@ def compare(runtime: str, items: Iterable[tuple[str, dict]], calls: int | None =
         real = outcome.result
         real_levels = levels_of(outcome, real)
         rep.update(diff_results(sim.to_dict(), sim_levels, real, real_levels))
+        rep["final_differences"].update(thrown_differences(workloads[label], job["calls"], real))
         rep["status"] = "agree" if rep["agreement"] == 1.0 and not rep["final_differences"] else "disagree"
         rep["simulated"] = {f: sim.to_dict()[f] for f in ("binds", "l0_hits", "l1_hits", "l2_hits", "l1_rules", "l2_rules")}
         rep["real"] = {f: real.get(f) for f in ("binds", "l0_hits", "l1_hits", "l2_hits", "l1_rules", "l2_rules",

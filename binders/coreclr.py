@@ -2,7 +2,9 @@
 
 ``pythonnet.load("coreclr", dotnet_root=...)`` alone did not find this runtime;
 setting ``DOTNET_ROOT`` to the wheel's ``bin`` folder before loading does.
-Without ICU the runtime needs invariant globalization.
+Without ICU the runtime needs invariant globalization.  The helpers that do
+not depend on where the runtime comes from (:func:`framework_versions`,
+:func:`runtime_version`, :data:`FACTS`) are shared with :mod:`binders.net8`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Callable
 
 NAME = "coreclr"
 INSTALL_COMMAND = ".venv/bin/python -m pip install dotnetcore2==3.1.23"
+FRAMEWORK = "Microsoft.NETCore.App"
 
 FACTS = {
     "com_rcw": False,
@@ -33,31 +36,43 @@ def dotnet_root() -> str | None:
     return root if os.path.isdir(root) else None
 
 
-def problems() -> list[str]:
-    root = dotnet_root()
+def framework_versions(root: str | None) -> list[str]:
+    """Versions of Microsoft.NETCore.App under a dotnet root, oldest first."""
     if root is None:
-        return ["the dotnetcore2 wheel is not installed in this Python"]
-    if not glob.glob(os.path.join(root, "shared", "Microsoft.NETCore.App", "3.1.*")):
-        return [f"no Microsoft.NETCore.App 3.1 under {root}/shared"]
+        return []
+    return sorted(os.path.basename(p) for p in glob.glob(os.path.join(root, "shared", FRAMEWORK, "*")))
+
+
+def framework_problems(root: str | None, wheel: str, major: str) -> list[str]:
+    if root is None:
+        return [f"the {wheel} wheel is not installed in this Python"]
+    if not any(v.startswith(major + ".") for v in framework_versions(root)):
+        return [f"no {FRAMEWORK} {major} under {root}/shared"]
     return []
 
 
+def problems() -> list[str]:
+    return framework_problems(dotnet_root(), "dotnetcore2", "3.1")
+
+
 def version_from_cli() -> str | None:
-    root = dotnet_root()
-    if root is None:
-        return None
-    versions = sorted(os.path.basename(p) for p in glob.glob(os.path.join(root, "shared", "Microsoft.NETCore.App", "*")))
+    versions = framework_versions(dotnet_root())
     return versions[-1] if versions else None
 
 
-def load(before_init: Callable[[str], None] | None = None) -> None:
-    root = dotnet_root()
+def prepare_environment(root: str | None, wheel: str, before_init: Callable[[str], None] | None) -> str:
+    """Check the runtime folder, point DOTNET_ROOT at it, run the before-init hook; returns the folder."""
     if root is None:
-        raise RuntimeError("dotnetcore2 is not installed")
+        raise RuntimeError(f"{wheel} is not installed")
     os.environ["DOTNET_ROOT"] = root
     os.environ.setdefault("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
     if before_init is not None:
         before_init(root)
+    return root
+
+
+def load(before_init: Callable[[str], None] | None = None) -> None:
+    prepare_environment(dotnet_root(), "dotnetcore2", before_init)
     import pythonnet
 
     pythonnet.load("coreclr")

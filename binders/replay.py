@@ -35,6 +35,8 @@ from Microsoft.CSharp.RuntimeBinder import (  # noqa: E402
 from binders import heapshot, observe  # noqa: E402
 from binders.clrhelpers import Emitter  # noqa: E402
 from binders.siteholder import SiteHolder  # noqa: E402
+from callsite.clrvalues import invariant_text  # noqa: E402
+from callsite.semantics import is_framework  # noqa: E402
 from callsite.stats import SiteStats  # noqa: E402
 
 LEVELS = observe.LEVELS
@@ -63,11 +65,18 @@ class NotApplicable(Exception):
 
 
 class TypeResolver:
+    """Type names to runtime types: framework types, then the workload's declared classes
+    (``classes``, set per run), then plain classes made on demand."""
+
     def __init__(self, emitter: Emitter) -> None:
         self.emitter = emitter
         self._cache: dict[str, Type] = {}
+        self.classes: dict = {}
 
     def __call__(self, name: str) -> Type:
+        decl = self.classes.get(name)
+        if decl is not None and not is_framework(name):
+            return self.emitter.declared_class(decl)
         t = self._cache.get(name)
         if t is not None:
             return t
@@ -259,6 +268,7 @@ class Replayer:
             sample_every: int | None = None, chunk: int = 2000, keep_levels: bool = True) -> dict:
         if self.uses_com(workload) and (not self.facts.get("com_rcw") or self.com is None):
             raise NotApplicable(self.facts.get("com_reason") or "no COM objects on this runtime")
+        self.resolve.classes = workload.classes
         return _Run(self, workload, calls, emit, sample_every, chunk, keep_levels).run()
 
 
@@ -292,6 +302,7 @@ class _Run:
         self.samples: list[dict] = []
         self.levels = bytearray()
         self.errors: dict[str, int] = {}
+        self.thrown: dict[str, int] = {n: 0 for n in self.names}  # calls whose rule threw, per site
         self.error_examples: list[str] = []
         self.binds = 0
         self.instance_rules = 0
@@ -365,7 +376,7 @@ class _Run:
         """(slot content, shape item, fresh?) for one argument value."""
         kind = type(v).__name__
         if kind == "Boxed":
-            return (str(v.value) if not isinstance(v.value, str) else v.value), v.type_name, True
+            return invariant_text(v.value), v.type_name, True
         if kind == "Null":
             return None, None, False
         if kind == "StaticType":
@@ -445,6 +456,7 @@ class _Run:
                 slots[n] = None
                 ename = err.GetType().Name if err is not None else "Exception"
                 self.errors[ename] = self.errors.get(ename, 0) + 1
+                self.thrown[name] += 1
                 if exc == EXC_OTHER and len(self.error_examples) < 3:
                     self.error_examples.append(f"call {call.index}: {ename}: {err.Message}")
             self.account(call, name, site, st, level, slots, fresh)
@@ -592,7 +604,7 @@ class _Run:
                 st = self.rp.site_type(self.wl.sites[name].delegate)
                 stats.l1_rules = len(observe.l1_rules(site, st.rules))
                 stats.l2_rules = len(observe.l2_rules(self.site_binder[name], st.delegate))
-            sites.append(dict(stats.to_dict(l1max), **self.retention(name)))
+            sites.append(dict(stats.to_dict(l1max), thrown=self.thrown[name], **self.retention(name)))
         counts = [self.levels.count(i) for i in range(4)] if self.keep_levels else [None] * 4
         final = self.samples[-1]
         # release what the run kept, so native COM objects can be counted afterwards
@@ -613,5 +625,6 @@ class _Run:
             "seconds": round(seconds, 6), "call_seconds": round(self.call_seconds, 6),
             "instance_restricted_rules": self.instance_rules, "type_restricted_rules": self.type_rules,
             "exceptions": self.errors, "unexpected_exceptions": self.error_examples,
+            "thrown": sum(self.thrown.values()),
             "levels": [LEVELS[i] for i in self.levels] if self.keep_levels else None,
         }

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from binders import coreclr, mono
+from binders import coreclr, mono, net8
 
-RUNTIMES: dict[str, ModuleType] = {"mono": mono, "coreclr": coreclr}
+RUNTIMES: dict[str, ModuleType] = {"mono": mono, "coreclr": coreclr, "net8": net8}
 DEFAULT = "mono"
 
 

@@ -28,6 +28,9 @@ _EXPORTS = {
     "DlrsimError": "callsite.errors",
     "WorkloadError": "callsite.errors",
     "detect": "callsite.detect",
+    "Stepper": "callsite.stepper",
+    "SiteCaches": "callsite.stepper",
+    "Step": "callsite.stepper",
 }
 
 __all__ = sorted(_EXPORTS)

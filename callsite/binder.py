@@ -20,7 +20,10 @@ chooses:
 A runtime whose COM binder intercepts COM receivers (``com_receiver =
 "com-binder"``, .NET Framework) guards the receiver with ``IsComObject``.
 
-Binder *objects* matter because each one owns an L2 cache: on CoreCLR
+Binder *objects* matter because each one owns the L2 caches, one
+``RuleCache<T>`` per delegate type ``T`` (``CallSiteBinder.Cache`` is a
+dictionary keyed by the delegate type): two sites on one binder whose
+delegate types differ (``d.M(1)`` and ``d.M(1L)``) share no rules.  On CoreCLR
 ``Binder.X(...)`` returns an existing equivalent binder (BinderEquivalence),
 on Mono it always makes a new one; :class:`BinderFactory` reads that from the
 profile.
@@ -43,14 +46,14 @@ NULL_CLASS, COM_CLASS, OTHER_CLASS = 0, 1, 2
 class CSharpBinder:
     """One binder object: its spec, its identity and its L2 rule cache."""
 
-    __slots__ = ("id", "spec", "cache", "_plans", "_positions", "profile", "action", "type_guards",
+    __slots__ = ("id", "spec", "caches", "_plans", "_positions", "profile", "action", "type_guards",
                  "_instance_positions")
 
     def __init__(self, binder_id: int, spec: BinderSpec, profile: RuntimeProfile) -> None:
         self.id = binder_id
         self.spec = spec
         self.profile = profile
-        self.cache = RuleCache(profile.l2_max_rules, profile.l2_insert_position, profile.l2_move_search)
+        self.caches: dict[tuple, RuleCache] = {}  # delegate signature -> its RuleCache<T>
         self._plans: dict[tuple, tuple] = {}
         self._instance_positions: dict[tuple, tuple] = {}
         # (position, type id) of every type guard this binder has compiled: the
@@ -98,14 +101,22 @@ class CSharpBinder:
                 p for p, kind in self.plan(classes) if kind == INSTANCE and classes[p] != NULL_CLASS)
         return pos
 
-    def bind(self, rule_id: int, call_key, types: tuple, classes: tuple, space) -> Rule:
-        """BindCore: compile a rule for these arguments and add it to L2."""
+    def cache_for(self, delegate: tuple) -> RuleCache:
+        """``CallSiteBinder.GetRuleCache<T>``: this binder's L2 for one delegate type."""
+        cache = self.caches.get(delegate)
+        if cache is None:
+            p = self.profile
+            cache = self.caches[delegate] = RuleCache(p.l2_max_rules, p.l2_insert_position, p.l2_move_search)
+        return cache
+
+    def bind(self, rule_id: int, call_key, types: tuple, classes: tuple, space, cache: RuleCache) -> Rule:
+        """BindCore: compile a rule for these arguments and add it to the site's L2."""
         shape = self.plan(classes)
-        rule = Rule(rule_id, shape, call_key(shape), self.id, self.action, self.spec.throws, types, space)
+        rule = Rule(rule_id, shape, call_key(shape), self.id, self.action, types, space)
         for p, kind in shape:
             if kind == TYPE:
                 self.type_guards.add((p, types[p]))
-        self.cache.add_rule(rule)
+        cache.add_rule(rule)
         return rule
 
 

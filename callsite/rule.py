@@ -26,17 +26,16 @@ def _has_instance(shape: tuple) -> bool:
 class Rule:
     """One compiled rule (a ``T`` delegate in ``CallSite<T>``)."""
 
-    __slots__ = ("id", "shape", "key", "binder_id", "action", "throws", "instance_targets",
+    __slots__ = ("id", "shape", "key", "binder_id", "action", "instance_targets",
                  "type_signature", "space")
 
     def __init__(self, rule_id: int, shape: tuple, key: tuple, binder_id: int, action: str,
-                 throws: bool, type_signature: tuple, space) -> None:
+                 type_signature: tuple, space) -> None:
         self.id = rule_id
         self.shape = shape
         self.key = key
         self.binder_id = binder_id
         self.action = action
-        self.throws = throws
         # Objects an instance restriction compares against (never null, never a
         # static call's Type receiver): held weakly or strongly per profile.
         has = INSTANCE_IN.get(shape)
@@ -74,8 +73,7 @@ class Rule:
         return MergedRestriction.merge(parts)
 
     def describe(self) -> str:
-        what = "throw RuntimeBinderException" if self.throws else self.action
-        return f"if ({self.restrictions.describe()}) {what}"
+        return f"if ({self.restrictions.describe()}) {self.action}"
 
     def __repr__(self) -> str:
         return f"<Rule #{self.id} {self.describe()}>"

@@ -74,7 +74,7 @@ def _scenarios() -> dict[str, dict]:
             "format": "dlrsim-workload/1", "name": "com-member-access",
             "description": "A property read on a fresh COM object (dynamic receiver): the article's "
                            "'bonus' case",
-            "binders": {"b": {"kind": "GetMember", "name": "Foo", "args": [[]], "throws": True}},
+            "binders": {"b": {"kind": "GetMember", "name": "Foo", "args": [[]]}},
             "sites": {"s": {"binder": "b"}},
             "body": [{"site": "s", "args": [{"com": "fresh"}]}],
             "iterations": 1000,

@@ -24,10 +24,11 @@ from callsite.profiles import RuntimeProfile, get_profile
 from callsite.program import Program
 from callsite.restrictions import COM, INSTANCE, TYPE, TYPE_OBJECT, VALUE
 from callsite.result import Sample, SimResult
+from callsite.semantics import Arg, World
 from callsite.rule import Rule
 from callsite.site import BIND, L0, L1, L2, CallSite
 from callsite.stats import SiteStats
-from callsite.workload import MAX_CALLS, Workload, load_workload
+from callsite.workload import MAX_CALLS, RUNTIME_TYPE, Workload, load_workload
 
 CHUNK = 1 << 16
 MAX_SAMPLES = 100_000  # memory samples per run (each walks every live rule)
@@ -78,6 +79,9 @@ class Simulator:
         self.state_bytes_per_bind = [state.bytes_per_bind(self.program.arity[i], bool(workload.binders[sp.binder].context))
                                      for i, sp in enumerate(self.specs)]
         self.binder_state_bytes = 0
+        self.world = World(workload.classes)
+        self._throws_memo: dict[tuple, bool] = {}
+        self._runtime_type = self.space.type_id(RUNTIME_TYPE)
         self.levels = LevelLog(calls)
         self.samples: list[Sample] = []
         total_iterations = max(1, self.program.iteration_of(calls - 1) + 1) if calls else 1
@@ -100,8 +104,9 @@ class Simulator:
         if spec.lifetime == "static":
             site = self.static_sites.get(s)
             if site is None:
-                site = self.static_sites[s] = CallSite(spec.name, 0, self._binder_for_run(spec.binder),
-                                                       self.profile.l1_max_rules)
+                binder = self._binder_for_run(spec.binder)
+                site = self.static_sites[s] = CallSite(spec.name, 0, binder, self.profile.l1_max_rules,
+                                                       binder.cache_for(spec.delegate))
                 self.stats[s].instances += 1
                 self.stats[s].binder_objects = 1
             return site
@@ -117,7 +122,8 @@ class Simulator:
             binder = self._binder_for_run(spec.binder)
             self.stats[s].binder_objects = 1
         st = self.stats[s]
-        site = CallSite(spec.name, st.instances, binder, self.profile.l1_max_rules)
+        site = CallSite(spec.name, st.instances, binder, self.profile.l1_max_rules,
+                        binder.cache_for(spec.delegate))
         st.instances += 1
         self.current[s] = (iteration, site)
         return site
@@ -167,7 +173,8 @@ class Simulator:
         binders = {b.id: b for b in self.run_binders.values()}
         for b in self.factory.cached:
             binders[b.id] = b
-        caches = tuple((i, tuple(r.id for r in binders[i].cache.rules)) for i in sorted(binders))
+        caches = tuple((i, d, tuple(r.id for r in c.rules)) for i in sorted(binders)
+                       for d, c in sorted(binders[i].caches.items()))
         return (self.rule_count, self.factory.created, self.factory.clears, sites, caches)
 
     def _counters(self) -> list[tuple]:
@@ -286,7 +293,7 @@ class Simulator:
         """
         site = self.static_sites.get(s)
         binder = site.binder if site is not None else None
-        cache = binder.cache if binder is not None else None
+        cache = site.cache if site is not None else None
         if (cache is None or site.l1_size < site.max_rules or len(cache) < cache.max_rules
                 or self.profile.l2_insert_position + 2 > cache.max_rules):
             return 0
@@ -342,7 +349,7 @@ class Simulator:
         keep = calls[-63:]
         first_id = self.rule_count + n - len(keep) + 1
         rules = [Rule(first_id + i, shape, getter(rowsT[e], rowsO[e], rowsV[e], rowsK[e]), binder.id,
-                      binder.action, binder.spec.throws, rowsT[e], self.space)
+                      binder.action, rowsT[e], self.space)
                  for i, e in enumerate(keep)]
         self.rule_count += n
         self.binds += n
@@ -437,7 +444,7 @@ class Simulator:
 
         def bind():
             self.rule_count += 1
-            rule = binder.bind(self.rule_count, call_key, T, classes, self.space)
+            rule = binder.bind(self.rule_count, call_key, T, classes, self.space, site.cache)
             self.binds += 1
             self.binder_state_bytes += self.state_bytes_per_bind[s]
             st.record_bind(ch.start + e, T, [p for p in inst if O[p] >= fresh])
@@ -452,7 +459,7 @@ class Simulator:
                 site.target = rule
                 site.add_rule(rule)
                 return BIND
-        lvl = site.call(call_key, bind)
+        lvl = site.call(call_key, bind, lambda: self._throws(s, arity, T, O, V, K))
         if lvl == L0:
             st.l0_hits += 1
         elif lvl == L1:
@@ -460,6 +467,22 @@ class Simulator:
         elif lvl == L2:
             st.l2_hits += 1
         return lvl
+
+    def _throws(self, s: int, arity: int, T: tuple, O: tuple, V: tuple, K: tuple) -> bool:
+        """Whether the rule matching this call throws running it (from the workload's declaration)."""
+        rt = self._runtime_type
+        # a Type receiver's identity matters (which type it stands for), other objects' do not
+        key = (s, T, V, K, tuple([o for t, o in zip(T, O) if t == rt]) if rt in T else None)
+        hit = self._throws_memo.get(key)
+        if hit is None:
+            space = self.space
+            args = tuple(Arg(None) if O[p] == 0 and T[p] == 0 else
+                         Arg(space.type_name(T[p]), com=True) if K[p] else
+                         Arg(RUNTIME_TYPE, static=space.object_type_name(O[p])) if T[p] == rt else
+                         Arg(space.type_name(T[p]), space.value_of(V[p]) if V[p] else None)
+                         for p in range(arity))
+            hit = self._throws_memo[key] = self.world.throws(self.workload.binders[self.specs[s].binder], args)
+        return hit
 
     # -------------------------------------------------------------- memory
     def _take_sample(self, call: int) -> None:
@@ -481,13 +504,14 @@ class Simulator:
         for b in self.factory.cached:
             binders[b.id] = b
         for b in binders.values():
-            for r in b.cache.rules:
-                rules[r.id] = r
+            for c in b.caches.values():
+                for r in c.rules:
+                    rules[r.id] = r
         counts = self._references(rules.values())
         mem = self.profile.memory
         site_count = len(self.static_sites)
         l1_slots = sum(site.l1_size for site in self.static_sites.values())
-        l2_slots = sum(len(b.cache) for b in binders.values())
+        l2_slots = sum(len(c) for b in binders.values() for c in b.caches.values())
         nbytes = (len(rules) * mem.rule_bytes
                   + counts["weak"] * (mem.weak_reference_bytes + mem.gc_handle_bytes)
                   + counts["strong_stale"] * mem.retained_object_bytes
@@ -541,7 +565,7 @@ class Simulator:
             b = self.current[s][1].binder
             if any(b is c for c in self.factory.cached):
                 binder = b
-        l2 = list(binder.cache.rules) if binder is not None else []
+        l2 = list(binder.cache_for(spec.delegate).rules) if binder is not None else []
         rules = {r.id: r for r in l1 + l2}
 
         def stale(r):
@@ -559,7 +583,7 @@ class Simulator:
             site = self.static_sites.get(s) or (self.current.get(s) or (None, None))[1]
             if site is not None:
                 st.l1_rules = site.l1_size
-                st.l2_rules = len(site.binder.cache)
+                st.l2_rules = len(site.cache)
 
     def _result(self) -> SimResult:
         self._final_cache_sizes()

@@ -5,8 +5,8 @@
 1. **L0**: invoke ``Target``; if its restrictions hold, done.
 2. **L1**: scan ``Rules`` front to back, skipping the rule that was ``Target``
    on entry (it just failed); on a hit at index ``i > 1`` move it up two
-   (``UpdateRules``; skipped when the rule throws, because the move comes
-   after the invocation returns).
+   (``UpdateRules``; skipped when the rule throws for this call, because the
+   move comes after the invocation returns).
 3. **L2**: scan the binder's ``RuleCache`` (the original target is *not*
    skipped there); on a hit, add the rule to L1 and move it up two in L2
    (both in a ``finally``, so they happen even when the rule throws).
@@ -31,12 +31,14 @@ LEVELS = ("l0", "l1", "l2", "bind")
 class CallSite:
     """One call-site object. ``target is None`` means ``Target`` is still Update."""
 
-    __slots__ = ("spec_name", "instance", "binder", "target", "rules", "max_rules")
+    __slots__ = ("spec_name", "instance", "binder", "cache", "target", "rules", "max_rules")
 
-    def __init__(self, spec_name: str, instance: int, binder, max_rules: int = MAX_RULES) -> None:
+    def __init__(self, spec_name: str, instance: int, binder, max_rules: int = MAX_RULES,
+                 cache=None) -> None:
         self.spec_name = spec_name
         self.instance = instance
         self.binder = binder
+        self.cache = cache  # the binder's RuleCache for this site's delegate type (L2)
         self.target: Rule | None = None
         self.rules: list[Rule] | None = None
         self.max_rules = max_rules
@@ -64,8 +66,13 @@ class CallSite:
         target = self.target
         return target is not None and call_key(target.shape) == target.key
 
-    def update(self, call_key: Callable[[tuple], tuple], bind: Callable[[], Rule]) -> int:
-        """The miss path after L0 failed; returns the level that satisfied the call."""
+    def update(self, call_key: Callable[[tuple], tuple], bind: Callable[[], Rule],
+               throws: Callable[[], bool] = lambda: False) -> int:
+        """The miss path after L0 failed; returns the level that satisfied the call.
+
+        ``throws()`` says whether the rule that matches this call throws when
+        it runs (the same for every rule that matches: it depends on the call).
+        """
         original = self.target
         rules = self.rules
         if rules is not None:
@@ -79,10 +86,10 @@ class CallSite:
                     key = call_key(shape)
                 if key == rule.key:
                     self.target = rule
-                    if not rule.throws:
+                    if i > 1 and not throws():
                         self.move_rule(i)
                     return L1
-        cache = self.binder.cache
+        cache = self.cache
         hit = cache.find(call_key)
         if hit is not None:
             i, rule = hit
@@ -95,10 +102,11 @@ class CallSite:
         self.add_rule(rule)
         return BIND
 
-    def call(self, call_key: Callable[[tuple], tuple], bind: Callable[[], Rule]) -> int:
+    def call(self, call_key: Callable[[tuple], tuple], bind: Callable[[], Rule],
+             throws: Callable[[], bool] = lambda: False) -> int:
         if self.l0_matches(call_key):
             return L0
-        return self.update(call_key, bind)
+        return self.update(call_key, bind, throws)
 
     @property
     def l1_size(self) -> int:

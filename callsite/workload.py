@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from callsite.clrvalues import NotConvertible, to_clr
 from callsite.errors import WorkloadError
 
 FORMAT = "dlrsim-workload/1"
@@ -30,6 +31,17 @@ BINDER_KINDS = {
     "Convert": (False, 1, 1),
     "BinaryOperation": (False, 2, 2),
     "UnaryOperation": (False, 1, 1),
+}
+# What each Binder.X(...) factory keeps of its CSharpBinderFlags (Microsoft.CSharp
+# Binder.cs); ConvertExplicit and ConvertArrayIndex become the conversion kind.
+KEPT_FLAGS = {
+    "BinaryOperation": frozenset({"CheckedContext", "BinaryOperationLogical"}),
+    "Convert": frozenset({"CheckedContext"}),
+    "GetMember": frozenset({"ResultIndexed"}),
+    "Invoke": frozenset({"ResultDiscarded"}),
+    "InvokeMember": frozenset({"InvokeSimpleName", "InvokeSpecialName", "ResultDiscarded"}),
+    "SetMember": frozenset({"ValueFromCompoundAssignment", "CheckedContext"}),
+    "UnaryOperation": frozenset({"CheckedContext"}),
 }
 BINDER_FLAGS = {"None", "CheckedContext", "InvokeSimpleName", "InvokeSpecialName",
                 "BinaryOperationLogical", "ConvertExplicit", "ConvertArrayIndex",
@@ -54,6 +66,7 @@ STATIC_ALIASES = {
     "Marshal": "System.Runtime.InteropServices.Marshal",
     "GC": "System.GC", "Console": "System.Console", "Math": "System.Math",
     "Convert": "System.Convert", "String": "System.String", "Object": "System.Object",
+    "object": "System.Object",
 }
 COM_TYPE = "System.__ComObject"
 MAX_CALLS = 10 ** 15   # calls and fresh objects are numbered in 64 bits (callsite.program)
@@ -156,13 +169,38 @@ class BinderSpec:
     type: str | None = None
     explicit: bool = False
     type_args: tuple = ()
-    throws: bool = False
+
+    @property
+    def kept_flags(self) -> frozenset:
+        """The CSharpBinderFlags the ``Binder.X`` factory stores; it drops the others."""
+        return self.flags & KEPT_FLAGS[self.kind]
+
+    @property
+    def conversion_kind(self) -> str | None:
+        """Convert only: ``explicit`` (ConvertExplicit), ``array`` (ConvertArrayIndex) or ``implicit``."""
+        if self.kind != "Convert":
+            return None
+        if self.explicit:
+            return "explicit"
+        return "array" if "ConvertArrayIndex" in self.flags else "implicit"
+
+    @property
+    def checked(self) -> bool:
+        """Whether the binder itself keeps CheckedContext (an InvokeMember drops it)."""
+        return "CheckedContext" in self.kept_flags
 
     def equivalence_key(self) -> tuple:
-        """What Microsoft.CSharp's ``IsEquivalentTo`` compares (BinderEquivalence)."""
-        return (self.kind, self.name, self.flags, self.context,
+        """What Microsoft.CSharp's ``IsEquivalentTo`` compares (BinderEquivalence).
+
+        Each binder compares the fields its ``Binder.X`` factory stored: the
+        flags it keeps (``KEPT_FLAGS``), the conversion kind, the calling
+        context, the name or operation, type arguments and target type as
+        resolved types (``int`` is ``System.Int32``) and each argument info's
+        flags and name.
+        """
+        return (self.kind, self.name, self.kept_flags, self.conversion_kind, self.context,
                 tuple(None if a is None else (a.flags, a.name) for a in self.args),
-                self.operation, self.type, self.explicit, self.type_args)
+                self.operation, self.type, self.type_args)
 
     @property
     def static_call(self) -> bool:
@@ -176,6 +214,25 @@ class BinderSpec:
     def describe(self) -> str:
         what = self.name or self.operation or (f"to {self.type}" if self.type else "")
         return f"{self.kind} {what}".strip()
+
+
+@dataclass(frozen=True)
+class ClassDecl:
+    """A class the workload declares: its public fields and methods (name -> parameter counts).
+
+    Fields and parameters are typed ``object``; methods return null. What a
+    class does not declare it does not have (beyond ``System.Object``'s
+    members), so a member access on it binds a rule that throws.
+    """
+    name: str
+    fields: frozenset = frozenset()
+    methods: tuple = ()   # ((name, frozenset of parameter counts), ...), sorted
+
+    def method_arities(self, name: str) -> frozenset:
+        for n, arities in self.methods:
+            if n == name:
+                return arities
+        return frozenset()
 
 
 @dataclass(frozen=True)
@@ -213,6 +270,7 @@ class Workload:
     default_calls: int = 1000
     source: str = "<workload>"
     fixed_objects: tuple = field(default_factory=tuple)
+    classes: dict = field(default_factory=dict)  # name -> ClassDecl: what the workload's own classes have
 
     @property
     def calls_per_cycle(self) -> int:
@@ -376,6 +434,9 @@ def _arginfo(ctx: _Ctx, path: str, v: Any) -> ArgInfo:
 def _binder(ctx: _Ctx, path: str, v: Any) -> BinderSpec:
     _keys(ctx, path, v, {"kind", "name", "flags", "context", "args", "operation", "type",
                          "explicit", "type_args", "throws"}, {"kind"})
+    if not isinstance(v.get("throws", False), bool):
+        raise ctx.fail(f"{path}.throws", "expected true or false (an old option, now ignored: whether a rule "
+                                         "throws follows from the workload's classes)")
     kind = _choice(ctx, f"{path}.kind", v["kind"], BINDER_KINDS, "binder kind")
     needs_name, lo, hi = BINDER_KINDS[kind]
     name = v.get("name")
@@ -409,16 +470,17 @@ def _binder(ctx: _Ctx, path: str, v: Any) -> BinderSpec:
     explicit = v.get("explicit", False)
     if not isinstance(explicit, bool):
         raise ctx.fail(f"{path}.explicit", "expected true or false")
-    throws = v.get("throws", False)
-    if not isinstance(throws, bool):
-        raise ctx.fail(f"{path}.throws", "expected true or false")
     type_args = v.get("type_args", [])
-    if not isinstance(type_args, list) or not all(isinstance(t, str) for t in type_args):
+    if not isinstance(type_args, list) or not all(isinstance(t, str) and t.strip() for t in type_args):
         raise ctx.fail(f"{path}.type_args", "expected a list of type names")
-    context = v.get("context", "Program")
-    return BinderSpec(kind=kind, name=name, flags=_flags(ctx, f"{path}.flags", v.get("flags"), BINDER_FLAGS),
-                      context=_name(ctx, f"{path}.context", context), args=args, operation=op,
-                      type=typ, explicit=explicit, type_args=tuple(type_args), throws=throws)
+    if type_args and kind != "InvokeMember":
+        raise ctx.fail(f"{path}.type_args", "only InvokeMember binders have type arguments")
+    flags = _flags(ctx, f"{path}.flags", v.get("flags"), BINDER_FLAGS)
+    if kind == "Convert" and "ConvertExplicit" in flags:
+        explicit = True  # the flag and `explicit: true` are one spelling of (T)d
+    context = _type_name(_name(ctx, f"{path}.context", v.get("context", "Program")))
+    return BinderSpec(kind=kind, name=name, flags=flags, context=context, args=args, operation=op,
+                      type=typ, explicit=explicit, type_args=tuple(_type_name(t) for t in type_args))
 
 
 def _type_name(name: str) -> str:
@@ -453,7 +515,10 @@ def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any,
         value = v.get("value", default)
         if isinstance(value, (list, dict)) or (value is None):
             raise ctx.fail(f"{path}.value", "expected a scalar")
-        return Boxed(clr, value), False
+        try:
+            return Boxed(clr, to_clr(clr, value)), False
+        except NotConvertible as exc:
+            raise ctx.fail(f"{path}.value", f"not a {t}: {exc}") from None
     if "new" in v:
         _keys(ctx, path, v, {"new"})
         return NewObject(_class_name(ctx, f"{path}.new", v["new"])), False
@@ -503,6 +568,39 @@ def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any,
                          "(use null, static, box, new, obj, com, cast, cycle or poly)")
 
 
+def _classes(ctx: _Ctx, raw: Any) -> dict:
+    """``classes: {Widget: {fields: [Foo], methods: {Run: 1, Add: [1, 2]}}}``."""
+    if raw is None:
+        return {}
+    _keys(ctx, "classes", raw, set(raw) if isinstance(raw, Mapping) else set())
+    out = {}
+    for k, v in raw.items():
+        path = f"classes.{k}"
+        name = _type_name(_class_name(ctx, path, k if isinstance(k, str) else str(k)))
+        v = {} if v is None else v
+        _keys(ctx, path, v, {"fields", "methods"})
+        fields = v.get("fields", [])
+        if not isinstance(fields, list):
+            raise ctx.fail(f"{path}.fields", "expected a list of field names")
+        for i, f in enumerate(fields):
+            if not isinstance(f, str) or not f.isidentifier():
+                raise ctx.fail(f"{path}.fields[{i}]", "expected an identifier")
+        methods = v.get("methods", {})
+        if not isinstance(methods, Mapping):
+            raise ctx.fail(f"{path}.methods", "expected a mapping of method name to parameter count(s)")
+        ms = []
+        for m, n in methods.items():
+            mp = f"{path}.methods.{m}"
+            if not isinstance(m, str) or not m.isidentifier():
+                raise ctx.fail(mp, "expected an identifier as the method name")
+            counts = n if isinstance(n, list) else [n]
+            if not counts or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 16 for c in counts):
+                raise ctx.fail(mp, "expected a parameter count (0 to 16) or a list of them")
+            ms.append((m, frozenset(counts)))
+        out[name] = ClassDecl(name, frozenset(fields), tuple(sorted(ms, key=lambda x: x[0])))
+    return out
+
+
 def _class_name(ctx: _Ctx, path: str, v: Any) -> str:
     name = _name(ctx, path, v)
     if not all(part.isidentifier() for part in name.split(".")):
@@ -528,7 +626,7 @@ def _build(doc: Mapping, where: str) -> Workload:
 def _build_checked(doc: Mapping, where: str) -> Workload:
     ctx = _Ctx(where)
     _keys(ctx, "", doc, {"format", "name", "description", "binders", "sites", "body",
-                         "iterations", "calls", "script", "default_calls"},
+                         "iterations", "calls", "script", "default_calls", "classes"},
           {"binders", "sites"})
     fmt = doc.get("format", FORMAT)
     if fmt != FORMAT:
@@ -587,10 +685,11 @@ def _build_checked(doc: Mapping, where: str) -> Workload:
         for i, a in enumerate(raw):
             val, cast = _value(ctx, f"{path}.args[{i}]", a)
             info = spec.args[i]
-            if info is not None and info.is_static_type and i == 0 and not isinstance(val, StaticType):
-                raise ctx.fail(f"{path}.args[0]", "argument info says IsStaticType: pass {static: TYPE}")
-            if isinstance(val, StaticType) and not (i == 0 and info is not None and info.is_static_type):
-                pass  # a Type object passed as an ordinary value is allowed
+            items = val.items if isinstance(val, Cycle) else (val,)
+            if (info is not None and info.is_static_type and i == 0
+                    and not all(isinstance(x, StaticType) for x in items)):
+                raise ctx.fail(f"{path}.args[0]", "argument info says IsStaticType: pass {static: TYPE} "
+                                                  "(or a cycle of them)")
             args.append(ArgTemplate(val, cast))
         return CallTemplate(s, tuple(args))
 
@@ -624,10 +723,11 @@ def _build_checked(doc: Mapping, where: str) -> Workload:
 
     binders = _apply_casts(ctx, binders, sites, script)
     literals = _literal_types(ctx, binders, sites, script)
-    sites = {k: replace(s, delegate=_delegate(binders[s.binder], literals.get(s.binder, {})))
+    sites = {k: replace(s, delegate=_delegate(binders[s.binder], literals.get(k, {})))
              for k, s in sites.items()}
+    classes = _classes(ctx, doc.get("classes", {}))
     return Workload(name=name, binders=binders, sites=sites, script=script, description=description,
-                    default_calls=default_calls, source=where)
+                    default_calls=default_calls, source=where, classes=classes)
 
 
 def _apply_casts(ctx: _Ctx, binders: dict, sites: dict, script: list) -> dict:
@@ -655,17 +755,19 @@ def _apply_casts(ctx: _Ctx, binders: dict, sites: dict, script: list) -> dict:
 
 
 def _literal_types(ctx: _Ctx, binders: dict, sites: dict, script: list) -> dict:
-    """The static type of each literal (``Constant``) argument, per binder position.
+    """The static type of each literal (``Constant``) argument, per site and position.
 
     The compiler types a literal's delegate parameter (``d.M(1)`` makes
     ``Func<CallSite, object, int, object>``), so the binder's value test
-    compares values, not boxes. A literal's type is fixed at compile time.
+    compares values, not boxes. A literal's type is fixed at compile time,
+    per site: two sites on one binder (``d.M(1)`` and ``d.M(1L)``) have
+    different delegate types, and so different L2 caches.
     """
     out: dict[str, dict[int, str]] = {}
     for i, it in enumerate(script):
         for j, tpl in enumerate(it):
-            b = sites[tpl.site].binder
-            spec = binders[b]
+            b = tpl.site
+            spec = binders[sites[b].binder]
             for pos, a in enumerate(tpl.args):
                 info = spec.args[pos]
                 if info is None or not info.constant:
@@ -683,8 +785,8 @@ def _literal_types(ctx: _Ctx, binders: dict, sites: dict, script: list) -> dict:
                         out[b][pos] = t
                     else:
                         raise ctx.fail(f"script[{i}][{j}].args[{pos}]",
-                                       f"binder {b!r}: literal argument {pos} is {seen} in one call and {t} in "
-                                       "another; a literal's type is fixed at compile time")
+                                       f"site {b!r}: literal argument {pos} is {seen} in one call and {t} in "
+                                       "another; a literal's type is fixed at compile time (use two sites)")
     return out
 
 

@@ -18,10 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from callsite.profiles import get_profile
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results"   # the committed results (README tables): written only with --refresh-results
-RUNTIMES = ("mono", "coreclr")
+RUNTIMES = ("mono", "coreclr")  # run by default
+ALL_RUNTIMES = ("mono", "coreclr", "net8")  # accepted by --runtime
 WORK_ENV = "DLRSIM_EXPERIMENT_DIR"
 _WORK: ContextVar[Path | None] = ContextVar("experiment_output_folder", default=None)
 
@@ -218,8 +221,8 @@ def workload_experiment(doc: dict, runtimes: tuple[str, ...], calls: int,
         t = dict(summarize(simulate_doc(doc, rt, calls), real=False, runtime=rt), kind="simulator", profile=rt)
         if rt == "netfx":
             t["note"] = "profile built from the .NET Framework reference sources; cannot run here, unverified"
-        elif rt == "coreclr" and uses_com:
-            t["note"] = "hypothetical: CoreCLR on Linux has no COM interop, so no such object can reach the binder"
+        elif uses_com and not get_profile(rt).native_com_on_linux:
+            t["note"] = f"hypothetical: {rt} on Linux has no COM interop, so no such object can reach the binder"
         targets[f"sim-{rt}"] = t
         if tick:
             tick(f"sim-{rt}")
@@ -352,7 +355,7 @@ def cli_main(module, argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog=f"python -m {name}", description=module.TITLE, allow_abbrev=False)
     p.add_argument("--calls", type=positive, default=module.DEFAULT_CALLS)
-    p.add_argument("--runtime", action="append", choices=RUNTIMES)
+    p.add_argument("--runtime", action="append", choices=ALL_RUNTIMES)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--out", default=None, help="results folder (default ./dlrsim-out/experiments)")
     g.add_argument("--refresh-results", action="store_true",

@@ -8,7 +8,7 @@ every later call.  On a real runtime the bound call throws ``ArgumentException``
 rule is cached, only the call it makes throws; the harness catches it per call and
 counts it (``exceptions``).  The article's loop cannot have run as written without
 such a catch; the cache behaviour is the same either way, so we keep the exact form
-(``throws: true`` tells the simulator the rule throws, which only matters for L1
+(the simulator derives that the rule throws, from the call: it only matters for L1
 ordering).
 """
 
@@ -27,7 +27,7 @@ WORKLOAD = {
     "format": "dlrsim-workload/1", "name": "e2-managed-int-arg",
     "description": TITLE,
     "binders": {"release": {"kind": "InvokeMember", "name": "FinalReleaseComObject", "flags": ["ResultDiscarded"],
-                            "args": [["UseCompileTimeType", "IsStaticType"], []], "throws": True}},
+                            "args": [["UseCompileTimeType", "IsStaticType"], []]}},
     "sites": {"s": {"binder": "release", "lifetime": "static"}},
     "body": [{"site": "s", "args": [{"static": "System.Runtime.InteropServices.Marshal"}, {"box": "int", "value": 0}]}],
     "iterations": DEFAULT_CALLS,

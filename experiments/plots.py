@@ -7,7 +7,8 @@ import textwrap
 from pathlib import Path
 
 COLORS = {"sim-mono": "#9ecae1", "sim-coreclr": "#fdae6b", "sim-netfx": "#bcbddc",
-          "mono": "#08519c", "coreclr": "#d94801"}
+          "mono": "#08519c", "coreclr": "#d94801",
+          "sim-net8": "#a1d99b", "net8": "#238b45"}
 
 
 def _plt():

@@ -18,8 +18,8 @@
 #
 # **What you will learn.** The L2 cache belongs to the *binder object*, not to the call site. You will
 # see why creating the site and its binder inside a loop costs a bind on every iteration on Mono but only
-# once on CoreCLR (CoreCLR hands back an existing equivalent binder, Mono makes a new one per
-# `Binder.X(...)` call), checked on both real runtimes. Then you will push one site past L2's insert
+# once on CoreCLR and .NET 8 (they hand back an existing equivalent binder, Mono makes a new one per
+# `Binder.X(...)` call), checked on the three real runtimes. Then you will push one site past L2's insert
 # position (64) and its capacity (128 slots, which hold only 127 distinct rules once full), and plot a
 # polymorphism sweep that shows the cliff, with real-runtime points on it.
 
@@ -31,7 +31,7 @@ from binders.host import run_batch, source_for
 from callsite import get_profile, simulate
 from callsite.draw import SiteStepper, draw_steps
 
-RUNTIMES = ("mono", "coreclr")
+RUNTIMES = ("mono", "coreclr", "net8")   # net8: .NET 8.0.4, which shares the CoreCLR profile
 
 # %% [markdown]
 # ## A new binder per iteration
@@ -139,7 +139,7 @@ def steady_levels(n: int, profile: str = "mono") -> dict:
 
 NS = list(range(1, 201))
 sweep = {rt: [steady_levels(n, rt) for n in NS] for rt in RUNTIMES}
-assert sweep["mono"] == sweep["coreclr"]   # one static site: the binders do not matter here
+assert sweep["mono"] == sweep["coreclr"] == sweep["net8"]   # one static site: the binders do not matter here
 for n in (10, 11, 64, 65, 128, 129, 150, 200):
     print(n, {k: round(v, 3) for k, v in sweep["mono"][n - 1].items()})
 
@@ -147,7 +147,7 @@ for n in (10, 11, 64, 65, 128, 129, 150, 200):
 # Up to 10 types L1 answers; from 11 to 128 every call is an L2 hit (no binds at all, but each hit
 # scans L2 and copies the rule back into L1); past 128 the bind rate jumps from 0 to about
 # (N − 64) / N: only the 64 rules in front of the insert position stay put, while every new rule goes in
-# at 64 and pushes the rule at the end out, so the back half churns. Real runs of a few points, on both
+# at 64 and pushes the rule at the end out, so the back half churns. Real runs of a few points, on all three
 # runtimes, in one worker process per runtime:
 
 # %%
@@ -170,7 +170,7 @@ ax.stackplot(NS, frac["bind"], frac["l2"], frac["l1"], frac["l0"], labels=["bind
              colors=["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c"], alpha=0.6)
 ns = np.array(NS, dtype=float)
 ax.plot(ns[ns > 128], (ns[ns > 128] - 64) / ns[ns > 128], "k--", lw=1, label="(N − 64) / N")
-for rt, marker in zip(RUNTIMES, ("o", "x")):
+for rt, marker in zip(RUNTIMES, ("o", "x", "+")):
     ax.plot(POINTS, [real_bind_rate[rt, n] for n in POINTS], marker, color="black", ls="", mfc="none",
             ms=8, label=f"bind rate, real {rt}")
 for x in (10, 64, 128):

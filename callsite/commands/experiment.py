@@ -14,7 +14,8 @@ from callsite.commands._common import positive
 from callsite.errors import DlrsimError
 from callsite.output import format_table, print_json
 
-RUNTIMES = ("mono", "coreclr")
+RUNTIMES = ("mono", "coreclr")  # run by default
+ALL_RUNTIMES = ("mono", "coreclr", "net8")
 
 
 def register(sub) -> None:
@@ -30,7 +31,7 @@ def register(sub) -> None:
     g = rp.add_mutually_exclusive_group(required=True)
     g.add_argument("name", nargs="?", help="experiment name or number (see `dlrsim experiment list`)")
     g.add_argument("--all", action="store_true", help="every experiment, in order")
-    rp.add_argument("--runtime", action="append", choices=RUNTIMES,
+    rp.add_argument("--runtime", action="append", choices=ALL_RUNTIMES,
                     help="real runtime(s) (repeatable; default: both)")
     rp.add_argument("--calls", type=positive, metavar="N",
                     help="calls per run (experiment 8: simulator calls per N, the runtimes a fifth; "

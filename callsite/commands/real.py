@@ -1,4 +1,4 @@
-"""`dlrsim real`: replay a workload on a real .NET runtime (Mono or CoreCLR)."""
+"""`dlrsim real`: replay a workload on a real .NET runtime (Mono, CoreCLR 3.1 or .NET 8)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from callsite.output import format_table, print_json
 
 
 def register(sub) -> None:
-    p = sub.add_parser("real", help="replay a workload on a real runtime (mono or coreclr)",
+    p = sub.add_parser("real", help="replay a workload on a real runtime (mono, coreclr or net8)",
                        description="Replay a workload with real CallSite<T> objects and C# runtime binders in a "
                                    "worker process, observing per call which cache level answered.")
     add_source(p)

@@ -3,7 +3,7 @@
 Each runtime is started once (one subprocess) and replays every built-in
 scenario, the seeded random workloads and a few focused workloads; the tests
 then read the outcomes.  A missing runtime is an error, not a skip: setup.sh
-installs both.
+installs all three.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from binders import host
 from binders.compare import all_scenarios
 from callsite.generate import random_workload
 
-RUNTIMES = ("mono", "coreclr")
+RUNTIMES = ("mono", "coreclr", "net8")
 RANDOM_SEEDS = tuple(range(1, 25))          # 24 seeded random workloads per runtime
 RANDOM_CALLS = 240
 SCENARIOS = tuple(all_scenarios())
@@ -40,6 +40,8 @@ def jobs_for(runtime: str) -> list[dict]:
              for s in RANDOM_SEEDS]
     jobs += [{"id": f"scenario:poly-{n}", "source": {"scenario": f"poly-{n}"}, "calls": None} for n in POLY_SWEEP]
     jobs += [{"id": f"file:{f}", "source": {"file": str(WORKLOAD_DIR / f)}, "calls": None} for f in FILES]
+    # for test_runtime_facts: a full L2 (in the same worker, not a runtime start of its own)
+    jobs.append({"id": "fact:poly-200", "source": {"scenario": "poly-200"}, "calls": 1000})
     return jobs
 
 

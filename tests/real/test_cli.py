@@ -25,12 +25,13 @@ def dlrsim(*args, timeout=900):
                           env=host._env(), cwd=str(_CWD[0]), timeout=timeout)
 
 
-def test_doctor_json_reports_both_runtimes():
+def test_doctor_json_reports_the_three_runtimes():
     p = dlrsim("doctor", "--json")
     assert p.returncode == 0, p.stderr
     d = {e["runtime"]: e for e in json.loads(p.stdout)["runtimes"]}
     assert d["mono"]["usable"] and d["mono"]["version"].startswith("Mono 6.8")
     assert d["coreclr"]["usable"] and "3.1" in d["coreclr"]["version"]
+    assert d["net8"]["usable"] and d["net8"]["version"] == ".NET 8.0.4" and not d["net8"]["com_objects"]
 
 
 def test_real_json_has_simulate_fields_plus_runtime(tmp_path):

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from binders.compare import diff_results, levels_of
+from binders.compare import diff_results, levels_of, thrown_differences
 from callsite.profiles import get_profile
 from callsite.scenarios import get_scenario
+from callsite.semantics import throw_counts
 from callsite.simulator import simulate
 from callsite.workload import load_workload
 
-from tests.real.conftest import FILES, POLY_SWEEP, RANDOM_SEEDS, RUNTIMES, SCENARIOS, WORKLOAD_DIR, random_doc
+from tests.real.conftest import (FILES, POLY_SWEEP, RANDOM_CALLS, RANDOM_SEEDS, RUNTIMES, SCENARIOS, WORKLOAD_DIR,
+                                 random_doc)
 
 
 def _workload(runtime: str, job_id: str):
@@ -53,7 +55,8 @@ def _check(batch, runtime: str, job_id: str) -> None:
     sim = simulate(wl, runtime, calls)
     real = outcome.result
     report = diff_results(sim.to_dict(), sim.level_names, real, levels_of(outcome, real))
-    assert real["unexpected_exceptions"] == [], real["unexpected_exceptions"]
+    # every call that threw on the runtime, and no other, is one the declaration says throws
+    assert thrown_differences(wl, calls, real) == {}, f"{runtime} {job_id}: {real['unexpected_exceptions']}"
     assert report["first_divergence"] is None, f"{runtime} {job_id}: {report}"
     assert report["agreement"] == 1.0
     assert report["final_differences"] == {}, report["final_differences"]
@@ -82,6 +85,23 @@ def test_random_workloads_cover_the_asked_mix(runtime):
     assert any(len({s["binder"] for s in d["sites"].values()}) < len(d["sites"]) for d in docs)
     if get_profile(runtime).native_com_on_linux:
         assert "'com'" in text
+    wls = [load_workload(d) for d in docs]
+    # one binder under sites of different delegate types (literal int against long, ...)
+    assert any(len({s.delegate for s in wl.sites.values() if s.binder == b}) > 1
+               for wl in wls for b in wl.binders)
+    # equivalent binders that differ in flags the binder drops, or in the spelling of (int)d
+    assert any(len({x.equivalence_key() for x in wl.binders.values()}) < len(wl.binders)
+               and len({(x.flags, x.explicit) for x in wl.binders.values()}) == len(wl.binders) for wl in wls)
+    # one literal value in several spellings
+    assert any(isinstance(v, str) and v.replace(".", "").isdigit() for d in docs for it in d["script"]
+               for c in it for a in c["args"] if isinstance(a, dict) and "box" in a and a["box"] != "string"
+               for v in [a.get("value")])
+    # rules that throw for some types and not others, and for some values and not others
+    counts = [throw_counts(wl, RANDOM_CALLS) for wl in wls]
+    assert sum(sum(c.values()) for c in counts) > 0
+    assert any(any(0 < n < wl.calls_per_cycle for n in c.values()) for wl, c in zip(wls, counts))
+    assert any(b["kind"] == "Convert" and "CheckedContext" in b.get("flags", []) for d in docs
+               for b in d["binders"].values())
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)

@@ -18,15 +18,9 @@ from callsite.profiles import get_profile
 from callsite.scenarios import get_scenario
 from callsite.simulator import simulate
 
-from tests.real.conftest import RUNTIMES
+from tests.real.conftest import RUNTIMES, WORKLOAD_DIR as WORKLOADS
 
 REPO = host.REPO
-
-
-def _run(runtime, scenario, calls, tmp_path):
-    hello, (o,) = host.run_batch(runtime, [{"id": scenario, "source": {"scenario": scenario}, "calls": calls}],
-                                 timeout=600, out=tmp_path / f"{runtime}-{scenario}.jsonl")
-    return o
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
@@ -106,20 +100,19 @@ def test_simulator_weak_handle_model_matches_runtime(batch, runtime):
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_full_l2_insert_duplicates_the_new_rule(tmp_path, runtime):
+def test_full_l2_insert_duplicates_the_new_rule(batch, runtime):
     """RuleCache<T>.AddRule on a full cache copies in place: the new rule lands at 64 and is
     then shifted into 65 too, and the rule that was at 64 is lost.  So a full L2 holds 128
     entries but 127 distinct rules (first principles from RuleCache.cs; measured on both)."""
-    o = _run(runtime, "poly-200", 1000, tmp_path)
-    res = o.result
+    res = batch(runtime).outcomes["fact:poly-200"].result
     assert res["l2_rules"] == 128
     assert res["rules_live"] == 127  # distinct rules in L1 (a subset here) and L2
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_simulator_l2_distinct_rules_match_runtime(batch, tmp_path, runtime):
+def test_simulator_l2_distinct_rules_match_runtime(batch, runtime):
     """The simulator models the duplicate insert of a full RuleCache (see above)."""
-    o = _run(runtime, "poly-200", 1000, tmp_path)
+    o = batch(runtime).outcomes["fact:poly-200"]
     sim = simulate(get_scenario("poly-200"), runtime, 1000).to_dict()
     assert sim["rules_live"] == o.result["rules_live"]
 
@@ -174,7 +167,32 @@ def test_com_scenarios_release_every_native_object(batch):
         assert all(s["com_live"] == 0 for s in res["samples"]), name
 
 
-def test_coreclr_com_is_not_applicable_with_reason(batch):
-    o = batch("coreclr").outcomes["scenario:com-arg-fresh"]
+@pytest.mark.parametrize("runtime", [r for r in RUNTIMES if not get_profile(r).native_com_on_linux])
+def test_com_is_not_applicable_with_reason(batch, runtime):
+    o = batch(runtime).outcomes["scenario:com-arg-fresh"]
     assert o.status == "not_applicable"
     assert "COM" in o.reason and "Linux" in o.reason
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_equivalent_binders_are_what_microsoft_csharp_compares(batch, runtime):
+    """binder_equivalence.json: ten Binder.X(...) calls; where the runtime de-duplicates, the binder
+    objects it hands out are one per equivalence key (flags the binder drops, int = System.Int32,
+    explicit: true = ConvertExplicit), else one per call (Mono)."""
+    from callsite.workload import load_workload
+
+    wl = load_workload(WORKLOADS / "binder_equivalence.json")
+    res = batch(runtime).outcomes["file:binder_equivalence.json"].result
+    keys = {b.equivalence_key() for b in wl.binders.values()}
+    assert res["binder_objects"] == (len(keys) if get_profile(runtime).binder_dedup else len(wl.binders))
+    assert len(keys) == 6  # eq, len, len_indexed, conv, conv_checked, gen: four pairs are one binder each
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_each_delegate_type_has_its_own_l2(batch, runtime):
+    """l2_per_delegate.json: d.Equals(1) and d.Equals(1L) over 100 receiver types on one binder
+    object (on de-duplicating runtimes): each site's L2 holds its own 100 rules, none evicted."""
+    res = batch(runtime).outcomes["file:l2_per_delegate.json"].result
+    sites = {s["name"]: s for s in res["sites"]}
+    assert sites["s_int"]["l2_rules"] == sites["s_long"]["l2_rules"] == 100
+    assert res["binds"] == 200

@@ -13,6 +13,7 @@ from callsite.binder import COM_CLASS, NULL_CLASS, OTHER_CLASS, BinderFactory
 from callsite.objects import ObjectSpace
 from callsite.profiles import get_profile
 from callsite.site import LEVELS, CallSite
+from callsite.semantics import World, arg_of
 from callsite.simulator import _getter
 
 
@@ -24,6 +25,7 @@ def reference_levels(workload, profile, calls):
     levels = []
     fresh = [space.fresh_base]
     rule_ids = [0]
+    world = World(workload.classes)
 
     def binder_for_run(name):
         if name not in run_binders:
@@ -34,14 +36,16 @@ def reference_levels(workload, profile, calls):
         spec = workload.sites[call.site]
         if spec.lifetime == "static":
             if call.site not in static_sites:
-                static_sites[call.site] = CallSite(call.site, 0, binder_for_run(spec.binder), prof.l1_max_rules)
+                b = binder_for_run(spec.binder)
+                static_sites[call.site] = CallSite(call.site, 0, b, prof.l1_max_rules, b.cache_for(spec.delegate))
             site = static_sites[call.site]
         else:
             cur = current.get(call.site)
             if cur is None or cur[0] != call.iteration:
                 binder = (factory.create(workload.binders[spec.binder]) if spec.binder_per_iteration
                           else binder_for_run(spec.binder))
-                cur = current[call.site] = (call.iteration, CallSite(call.site, 0, binder, prof.l1_max_rules))
+                cur = current[call.site] = (call.iteration, CallSite(call.site, 0, binder, prof.l1_max_rules,
+                                                                     binder.cache_for(spec.delegate)))
             site = cur[1]
         T, O, V, K = [], [], [], []
         for v in call.args:
@@ -58,7 +62,10 @@ def reference_levels(workload, profile, calls):
         def bind():
             classes = tuple(NULL_CLASS if o == 0 else (COM_CLASS if k else OTHER_CLASS) for o, k in zip(O, K))
             rule_ids[0] += 1
-            return site.binder.bind(rule_ids[0], key, T, classes, space)
+            return site.binder.bind(rule_ids[0], key, T, classes, space, site.cache)
 
-        levels.append(LEVELS[site.call(key, bind)])
+        def throws():  # from the workload values, not the simulator's ids
+            return world.throws(workload.binders[spec.binder], tuple(arg_of(v) for v in call.args))
+
+        levels.append(LEVELS[site.call(key, bind, throws)])
     return levels
