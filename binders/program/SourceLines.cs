@@ -14,6 +14,27 @@ namespace Dlrsim.Program
         public string File;
     }
 
+    /// <summary>Cecil's default resolver probes the GAC after the search folders, and that probe
+    /// fails outright on CoreCLR/.NET 8 (this Cecil is Mono's build). Reading a custom attribute's
+    /// enum argument resolves its type (mscorlib's), so the running runtime's own folder, where
+    /// mscorlib and its forwards live, is searched first, beside the program's.</summary>
+    sealed class RuntimeResolver : DefaultAssemblyResolver
+    {
+        public RuntimeResolver(string programDir)
+        {
+            if (!string.IsNullOrEmpty(programDir)) AddSearchDirectory(programDir);
+            var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location);
+            if (!string.IsNullOrEmpty(runtimeDir)) AddSearchDirectory(runtimeDir);
+        }
+
+        public override AssemblyDefinition Resolve(AssemblyNameReference name, ReaderParameters parameters)
+        {
+            try { return base.Resolve(name, parameters); }
+            catch (AssemblyResolutionException) { throw; }
+            catch (Exception) { throw new AssemblyResolutionException(name); }  // the GAC probe off Mono
+        }
+    }
+
     public abstract class SourceLines
     {
         public string Kind = "none";
@@ -22,17 +43,19 @@ namespace Dlrsim.Program
         public static ModuleDefinition ReadModule(string path)
         {
             var pdb = Path.ChangeExtension(path, ".pdb");
+            var resolver = new RuntimeResolver(Path.GetDirectoryName(Path.GetFullPath(path)));
             if (File.Exists(pdb))
             {
                 try
                 {
                     return ModuleDefinition.ReadModule(path, new ReaderParameters {
-                        ReadingMode = ReadingMode.Immediate, InMemory = true, ReadSymbols = true,
+                        ReadingMode = ReadingMode.Immediate, InMemory = true, ReadSymbols = true, AssemblyResolver = resolver,
                         SymbolReaderProvider = new PortablePdbReaderProvider() });
                 }
                 catch (Exception) { }  // a Windows PDB or a stale one: lines unknown, methods still named
             }
-            return ModuleDefinition.ReadModule(path, new ReaderParameters { ReadingMode = ReadingMode.Immediate, InMemory = true });
+            return ModuleDefinition.ReadModule(path, new ReaderParameters {
+                ReadingMode = ReadingMode.Immediate, InMemory = true, AssemblyResolver = resolver });
         }
 
         public static SourceLines For(string path, ModuleDefinition module)

@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from callsite.commands._common import positive
+from callsite.commands._common import add_timeout, positive
 from callsite.commands._heap_common import display_name, filter_rows, path_text, view_for, visible_mask
 from callsite.errors import DlrsimError
 from callsite.output import format_table, print_json
@@ -576,11 +576,9 @@ def register(subparsers) -> None:
     sp.add_argument("-o", "--output", required=True, metavar="FILE.nettrace", help="where to write the shot")
     sp.add_argument("--append", action="store_true", help="add the shot to FILE instead of replacing it")
     sp.add_argument("--point", metavar="NAME", help="name the shot (FILE@NAME); default pidPID-N")
-    sp.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS")
+    add_timeout(sp, 120.0, "a dump")
     sp.add_argument("--json", action="store_true", help="machine-readable output")
     sp.set_defaults(func=cmd_dump)
-
-    sp = sub.add_parser("treemap", help="write an HTML treemap of the dominator tree")
 
     sp = sub.add_parser("shell", help="keep one shot loaded and run heap commands on it (an interactive prompt)")
     sp.add_argument("snapshot", metavar="SNAP", help="FILE.mlpd (last shot), FILE.mlpd@N or FILE.mlpd@POINT")

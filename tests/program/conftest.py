@@ -19,7 +19,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 LIBRARIES = {"Library"}
-RUNTIMES = ("mono", "coreclr")
+RUNTIMES = ("mono", "coreclr", "net8")  # every runtime dlrsim hosts (binders.runtimes)
 
 
 def runtime_usable(name: str) -> bool:
