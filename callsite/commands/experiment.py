@@ -32,7 +32,7 @@ def register(sub) -> None:
     g.add_argument("name", nargs="?", help="experiment name or number (see `dlrsim experiment list`)")
     g.add_argument("--all", action="store_true", help="every experiment, in order")
     rp.add_argument("--runtime", action="append", choices=ALL_RUNTIMES,
-                    help="real runtime(s) (repeatable; default: both)")
+                    help="real runtime(s) (repeatable; default: mono and coreclr)")
     rp.add_argument("--calls", type=positive, metavar="N",
                     help="calls per run (experiment 8: simulator calls per N, the runtimes a fifth; "
                          "experiment 9: snippets); default: each experiment's own")
