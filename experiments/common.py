@@ -45,6 +45,14 @@ def work_dir() -> Path:
     return folder or default_out_dir()
 
 
+def scratch_dir() -> Path:
+    """Where an experiment's heap shots (``heap/``), worker files (``runs/``) and compiled snippets
+    (``build/``) go: beside its results, except when those are the committed ones
+    (``--refresh-results``): scratch never goes into the project (``./dlrsim-out/experiments``)."""
+    folder = work_dir()
+    return default_out_dir() if folder.resolve() == RESULTS.resolve() else folder
+
+
 @contextmanager
 def writing_to(folder: Path | None):
     token = _WORK.set(Path(folder).resolve() if folder is not None else default_out_dir())
@@ -91,7 +99,7 @@ def new_run_file(runtime: str, suffix: str) -> Path:
     """A new file for one worker's output, under the experiment's output folder (``runs/``)."""
     import tempfile
 
-    folder = work_dir() / "runs"
+    folder = scratch_dir() / "runs"
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f"{time.strftime('%Y%m%d-%H%M%S')}-{runtime}-", suffix=suffix, dir=folder)
     os.close(fd)
@@ -254,7 +262,7 @@ def heap_evidence(doc: dict, calls: int, runtime: str = "mono") -> dict:
     sites and binders), for the DLR's classes and the largest changes."""
     from callsite.heap import Snapshot
 
-    out_dir = work_dir() / "heap"
+    out_dir = scratch_dir() / "heap"
     out_dir.mkdir(parents=True, exist_ok=True)
     from binders import runtimes
 

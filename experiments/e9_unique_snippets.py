@@ -220,7 +220,7 @@ def run(calls: int = DEFAULT_CALLS, runtimes=common.RUNTIMES, tick=None, heapsho
     for rt in tuple(runtimes) + ("netfx",):
         targets[f"sim-{rt}"] = {"kind": "simulator", "profile": rt, "not_applicable":
                                 "assembly loading is outside the call-site model: no simulator prediction"}
-    shot_dir = common.work_dir() / "heap"
+    shot_dir = common.scratch_dir() / "heap"
     for rt in runtimes:
         modes = {}
         version = None

@@ -97,7 +97,7 @@ def build_dir() -> Path:
     """Compiled helpers live beside the experiment's results (``BUILD`` under its output folder)."""
     from experiments import common
 
-    return common.work_dir() / "build"
+    return common.scratch_dir() / "build"
 
 
 def template_bytes() -> bytes:

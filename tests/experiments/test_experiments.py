@@ -267,3 +267,18 @@ def test_e8_expectation_matches_its_own_table():
             assert rows[n] == round(1000.0 * (n - 64) / n, 1), (key, n)
         assert abs(rows[129] - 500) < 10 and "about 500 per 1000 calls at N = 129" in e8.EXPECT
         assert f"{300 - 64} of 300 at N = 300" in e8.EXPECT
+
+
+def test_refreshed_results_keep_their_scratch_files_out_of_the_project(tmp_path, monkeypatch):
+    """--refresh-results writes the committed JSON/PNG; heap shots, worker files and compiled
+    snippets (hundreds of MB) still go to the user's folder, never into experiments/results."""
+    from experiments import common
+
+    monkeypatch.chdir(tmp_path)
+    with common.writing_to(common.RESULTS):
+        assert common.work_dir() == common.RESULTS.resolve()
+        scratch = common.scratch_dir().resolve()
+    assert common.REPO.resolve() not in scratch.parents
+    assert scratch == (tmp_path / "dlrsim-out" / "experiments").resolve()
+    with common.writing_to(tmp_path / "mine"):
+        assert common.scratch_dir() == (tmp_path / "mine").resolve()
