@@ -118,10 +118,10 @@ def test_yaml_aliases_cannot_multiply_a_small_file_into_millions_of_calls(tmp_pa
     """n aliases of a list of n aliases: n^2 calls from a file of a few kilobytes."""
     import pytest
 
-    from callsite import workload
+    from callsite import workloadfile
     from callsite.errors import WorkloadError
 
-    monkeypatch.setattr(workload, "MAX_ITEMS", 10_000)
+    monkeypatch.setattr(workloadfile, "MAX_ITEMS", 10_000)  # the loader counts against it
     n = 200
     text = ("format: dlrsim-workload/1\nbinders:\n  b: {kind: InvokeMember, name: X, args: [[], []]}\n"
             "sites:\n  s: {binder: b}\nscript:\n  - &L [&c {site: s, args: [{obj: 1, type: H}, {box: int}]}, "
