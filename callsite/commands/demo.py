@@ -7,8 +7,9 @@ changed.
 
 The heap column counts the DLR's objects only. The whole managed heap of a
 replay also grows by pythonnet's own reflection caches (about 0.85 MB in both
-rows), which would make the fix look as costly as the leak; so on Mono the
-demo runs each scenario a second time with the Mono log profiler and counts,
+rows), which would make the fix look as costly as the leak; so the demo runs
+each scenario a second time taking heap shots (Mono's log profiler, EventPipe
+on CoreCLR and .NET 8) and counts,
 between the heap shots before and after the run, the bytes of the DLR's classes
 (rule delegates, closures, DynamicMethods, call sites, rule caches and the RCWs
 the rules hold). The simulator's figure is its modelled bytes of the same things.
@@ -30,7 +31,7 @@ What the columns are:
   rules live   distinct compiled rules still reachable from the caches
   held objects objects the cached rules keep (here: the COM objects they were bound for)
   us/call      measured time per call on the real runtime (the simulator does not model time)
-  DLR heap     bytes of the DLR's objects after the run: modelled on the simulator; on Mono, the
+  DLR heap     bytes of the DLR's objects after the run: modelled on the simulator; on a runtime, the
                DLR's classes in a heap shot after the run minus one before it (pythonnet's and the
                harness's own objects are left out; the whole managed heap grew
                {totals})"""
@@ -49,18 +50,21 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def dlr_heap_bytes(scenario: str, calls: int, timeout: float) -> int | None:
-    """Bytes of the DLR's classes that a Mono run of ``scenario`` added (heap shots ``before``/``after``)."""
+def dlr_heap_bytes(scenario: str, calls: int, timeout: float, runtime: str = "mono") -> int | None:
+    """Bytes of the DLR's classes that a run of ``scenario`` added (heap shots ``before``/``after``:
+    Mono's log profiler, EventPipe elsewhere; the runtime module names its file suffix)."""
+    from binders import runtimes
     from binders.api import run_real
     from callsite.heap import Snapshot
     from callsite.output import output_file, output_folder
     from experiments.common import DLR_CLASSES
 
-    # One file per scenario, replaced by each demo (read it with `dlrsim heap ...`).
-    path = output_file(output_folder("demo") / f"{scenario}.mlpd", "the demo's heap shots")
+    # One file per scenario and runtime, replaced by each demo (read it with `dlrsim heap ...`).
+    suffix = getattr(runtimes.get(runtime), "HEAPSHOT_SUFFIX", ".nettrace")
+    path = output_file(output_folder("demo") / f"{scenario}.{runtime}{suffix}", "the demo's heap shots")
     for old in (path, path.with_name(path.name + ".points.json")):
         old.unlink(missing_ok=True)
-    run_real(scenario, "mono", calls, timeout=timeout, env={"DLRSIM_HEAPSHOT": str(path)})
+    run_real(scenario, runtime, calls, timeout=timeout, env={"DLRSIM_HEAPSHOT": str(path)})
     before = Snapshot.load(f"{path}@{scenario}:before")
     after = Snapshot.load(f"{path}@{scenario}:after")
     return sum(d.size_diff for d in after.compare_to(before)
@@ -91,12 +95,10 @@ def rows_for(calls: int, runtimes: list[str], timeout: float) -> list[dict]:
                    "objects_held_by_rules": (real.get("strong_instance_refs_live") or 0)
                    + (real.get("weak_handles_live") or 0),
                    "us_per_call": round(real["call_seconds"] / max(1, calls) * 1e6, 1),
-                   "managed_heap_growth": real["approx_bytes"], "dlr_heap_bytes": None,
-                   "heap_metric": "no heap shots on this runtime"}
-            if rt == "mono":
-                row["dlr_heap_bytes"] = dlr_heap_bytes(scenario, calls, timeout)
-                row["heap_metric"] = ("bytes of the DLR's classes, heap shot after the run minus before it "
-                                      "(a second run with the Mono log profiler)")
+                   "managed_heap_growth": real["approx_bytes"],
+                   "dlr_heap_bytes": dlr_heap_bytes(scenario, calls, timeout, rt),
+                   "heap_metric": "bytes of the DLR's classes, heap shot after the run minus before it "
+                                  "(a second run taking heap shots)"}
             rows.append(row)
     return rows
 
