@@ -73,7 +73,6 @@ def _mcs(sources: list[Path], out: Path) -> subprocess.CompletedProcess:
                            *refs, *map(str, sources)], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.skipif(shutil.which("mcs") is None, reason="needs mcs (Mono)")
 def test_fixed_corpus_compiles_with_mcs(tmp_path, capsys):
     work = tmp_path / "realistic"
     shutil.copytree(REALISTIC, work, ignore=shutil.ignore_patterns("modern"))

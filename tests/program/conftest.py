@@ -22,13 +22,13 @@ LIBRARIES = {"Library"}
 RUNTIMES = ("mono", "coreclr", "net8")  # every runtime dlrsim hosts (binders.runtimes)
 
 
-def runtime_usable(name: str) -> bool:
+def need(name: str) -> None:
+    """A runtime the test needs: missing is an error, not a skip (setup.sh installs all three)."""
     from binders import runtimes
 
-    try:
-        return not runtimes.get(name).problems()
-    except KeyError:
-        return False
+    problems = runtimes.get(name).problems()
+    if problems:
+        pytest.fail(f"{name} unavailable (run ./setup.sh): {'; '.join(problems)}")
 
 
 def marker_line(program: str, marker: str) -> int:
@@ -43,7 +43,7 @@ def marker_line(program: str, marker: str) -> int:
 def corpus(tmp_path_factory) -> dict[str, Path]:
     """Every tests/program/programs/*.cs compiled with mcs (with .mdb symbols)."""
     if shutil.which("mcs") is None:
-        pytest.skip("mcs is not installed")
+        pytest.fail("mcs is not installed (run ./setup.sh: mono-devel)")
     out = tmp_path_factory.mktemp("programs")
     built = {}
     for src in sorted(PROGRAMS.glob("*.cs")):

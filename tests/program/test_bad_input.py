@@ -7,13 +7,12 @@ import json
 
 import pytest
 
-from tests.program.conftest import runtime_usable, site_at
+from tests.program.conftest import need, site_at
 
 
 @pytest.fixture(autouse=True)
 def _mono():
-    if not runtime_usable("mono"):
-        pytest.skip("mono is not installed here")
+    need("mono")
 
 
 def one_line_error(done, *words):

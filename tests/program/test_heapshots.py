@@ -6,14 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
 
-from tests.program.conftest import runtime_usable, site_at
+from tests.program.conftest import need, site_at
 
 
 def test_heapshots_show_what_the_rules_hold(runner, corpus, tmp_path):
-    if not runtime_usable("mono"):
-        pytest.skip("mono is not installed here")
+    need("mono")
     mlpd = tmp_path / "leak.mlpd"
     rep = runner.report("--heapshots", str(mlpd), str(corpus["ComLeak"]), "200")
     assert rep["heapshots"]["points"] == ["before", "exit"] and mlpd.exists()
@@ -28,8 +26,7 @@ def test_heapshots_show_what_the_rules_hold(runner, corpus, tmp_path):
 def test_heapshots_on_coreclr_come_from_eventpipe(runner, corpus, tmp_path):
     """CoreCLR takes its shots through EventPipe (binders/dotnet_heapshot.py): the same two points,
     one file that `dlrsim heap` reads, and the program's own objects in the exit shot."""
-    if not runtime_usable("coreclr"):
-        pytest.skip("coreclr is not installed here")
+    need("coreclr")
     shots = tmp_path / "managed.nettrace"
     rep = runner.report("--runtime", "coreclr", "--heapshots", str(shots), str(corpus["Managed"]))
     assert rep["heapshots"]["points"] == ["before", "exit"] and shots.exists()

@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from tests.program.conftest import REPO, RUNTIMES, runtime_usable, site_at
+from tests.program.conftest import REPO, RUNTIMES, need, site_at
 
 N = 45
 
@@ -26,8 +26,7 @@ def compare(cwd, workload, rt):
 
 @pytest.mark.parametrize("rt", RUNTIMES)
 def test_record_round_trip(corpus, runner, tmp_path, rt):
-    if not runtime_usable(rt):
-        pytest.skip(f"{rt} is not installed here")
+    need(rt)
     path = tmp_path / f"recorded-{rt}.yaml"
     rep = runner.report("--runtime", rt, "--record", str(path), str(corpus["RecordMe"]), str(N))
     rec = rep["record"]
@@ -45,8 +44,7 @@ def test_record_round_trip(corpus, runner, tmp_path, rt):
 
 
 def test_record_com_round_trip(corpus, runner, tmp_path):
-    if not runtime_usable("mono"):
-        pytest.skip("mono is not installed here")
+    need("mono")
     path = tmp_path / "com.yaml"
     rep = runner.report("--runtime", "mono", "--record", str(path), str(corpus["ComLeak"]), "150")
     doc = yaml.safe_load(path.read_text())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from callsite.profiles import get_profile
-from tests.program.conftest import PROGRAMS, RUNTIMES, runtime_usable, site_at
+from tests.program.conftest import PROGRAMS, RUNTIMES, need, site_at
 
 STABLE = ("file", "line", "method", "kind", "member", "calls", "binds", "l1_rules", "l2_rules",
           "instance_rules", "ic_state", "findings")
@@ -20,8 +20,7 @@ N = 300
 
 
 def _runtime(rt):
-    if not runtime_usable(rt):
-        pytest.skip(f"{rt} is not installed here")
+    need(rt)
 
 
 def kinds(site):

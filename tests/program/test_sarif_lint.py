@@ -8,15 +8,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.program.conftest import PROGRAMS, marker_line, runtime_usable
+from tests.program.conftest import PROGRAMS, marker_line, need
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "lint" / "sarif-schema-2.1.0.json").read_text())
 
 
 @pytest.fixture(autouse=True)
 def _mono():
-    if not runtime_usable("mono"):
-        pytest.skip("mono is not installed here")
+    need("mono")
 
 
 def test_sarif_results_at_the_source_line(runner, corpus):
