@@ -1,11 +1,10 @@
-"""`dlrsim run --heapshots` on Mono: shots before the entry point and at exit, and for the leaky
+"""`dlrsim run --heapshots` (Mono log profiler; EventPipe on CoreCLR): shots before the entry point and at exit, and for the leaky
 site, the objects its rules keep alive (one per cached instance-restricted rule)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-
 
 from tests.program.conftest import need, site_at
 
