@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from callsite.commands._common import add_timeout
 from callsite.errors import DlrsimError
 from callsite.output import format_table, print_json
 
@@ -22,9 +23,7 @@ def register(sub) -> None:
                     "program's exit code is in the report.")
     p.add_argument("--runtime", choices=sorted(runtimes.RUNTIMES), default=runtimes.DEFAULT,
                    help=f"the runtime to run on (default {runtimes.DEFAULT})")
-    p.add_argument("--timeout", type=float, default=600.0,
-                   help="seconds the program may run before it is stopped; the partial report still comes out "
-                        "(default 600)")
+    add_timeout(p, 600.0, "the program (the partial report still comes out)")
     p.add_argument("--json", action="store_true", help="print one JSON object (the program's output goes to stderr)")
     p.add_argument("--format", choices=["text", "json", "sarif"], default=None,
                    help="text (default), json, or sarif: findings at their source lines with the linter's rule IDs")
@@ -57,6 +56,15 @@ def run(args) -> int:
 
         if not os.path.exists(args.lint):
             raise DlrsimError(f"--lint {args.lint}: no such file or folder")
+    # Output paths the user named are checked before the program runs, not after it.
+    from callsite.output import output_dir, output_file
+
+    if args.record:
+        args.record = str(output_file(args.record, "--record"))
+    if args.heapshots:
+        args.heapshots = str(output_file(args.heapshots, "--heapshots"))
+    if args.out:
+        args.out = str(output_dir(args.out, "--out"))
     out = sys.stdout.buffer if fmt == "text" else sys.stderr.buffer
     result = runner.run(args.program, args.args, runtime=args.runtime, timeout=args.timeout, out_dir=args.out,
                         record=bool(args.record), heapshots=args.heapshots,

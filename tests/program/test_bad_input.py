@@ -113,3 +113,16 @@ def test_ctrl_c_stops_the_worker(corpus, tmp_path):
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.kill(hello["pid"], 0)  # the worker is gone
+
+
+def test_bad_options_are_refused_before_the_program_runs(runner, corpus, tmp_path):
+    """Timeouts as everywhere (finite, above 0); output paths checked first, so a long run cannot
+    fail at its end because --record or --heapshots names a folder or an unwritable place."""
+    prog = str(corpus["Managed"])
+    one_line_error(runner.cli("--timeout", "nan", prog), "--timeout", "nan")
+    one_line_error(runner.cli("--timeout", "-1", prog), "--timeout")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    one_line_error(runner.cli("--record", str(blocker / "r.yaml"), prog), "--record", "is a file, not a folder")
+    one_line_error(runner.cli("--heapshots", str(tmp_path), prog), "--heapshots", "is a folder")
+    one_line_error(runner.cli("--out", str(blocker), prog), "--out", "is a file, not a folder")
