@@ -54,6 +54,8 @@ fi
 if [ -f binders/native/build.py ]; then
   .venv/bin/python binders/native/build.py
 fi
+# The compiled heap kernels (LEB128 tokens, address lookup, dominator tree), built with gcc into the user's cache.
+echo "setup: native heap library: $(.venv/bin/python -c 'from callsite.heap import native; print(native.build())')"
 # The C# helper of `dlrsim run` (Mono.Cecil rewriter), built with mcs into the user's cache.
 echo "setup: dlrsim run helper: $(.venv/bin/python -c 'from binders.program import helper; print(helper.build())')"
 # Byte-compile the sources once: with PYTHONDONTWRITEBYTECODE set (common in containers) every

@@ -6,19 +6,23 @@
 0. Scale (``--scale N``, repeatable): writes a synthetic N-object heap shot
    (benchmarks/synthetic_mlpd.py), then, in a fresh process per algorithm,
    reads it, builds the snapshot and its dominator tree with retained sizes:
-   wall time of each step, the reader's MB/s and the process's peak RSS.
-   igraph (compiled Lengauer-Tarjan, the default) side by side with the
-   Python Lengauer-Tarjan on the same file (goal at 3M: 10 s, 1 GB).
+   wall time of each step, the reader's MB/s and the process's peak RSS
+   (goal at 3M: 10 s, 1 GB; reader 50 MB/s). Rows, all on the same file:
+   ``native`` (dlrsim's compiled kernels: tokenizer, address lookup,
+   Lengauer-Tarjan; the default), ``igraph`` (the same reader, igraph's
+   Lengauer-Tarjan), ``fallback`` (what a machine without gcc gets:
+   ``DLRSIM_NATIVE=0``, the numpy reader and igraph), ``lt`` (the Python
+   Lengauer-Tarjan; slow, only on request).
 
 1. Reader: captures a real heap shot file on Mono (tests/heap/HeapDemo.cs
    filled with ``--fill`` objects, three shots on demand), then reads it
-   three times and reports the best MB/s (goal: at least 20 MB/s).
+   three times and reports the best MB/s (goal: at least 50 MB/s).
 2. Dominators: a synthetic 1,000,000-object heap-like graph (mostly tree
    edges to recent objects, 20% long-range parents, 40% extra cross
-   references, 100 roots), dominator tree by Lengauer-Tarjan (the default)
-   and by the straightforward iterative algorithm (Cooper-Harvey-Kennedy),
-   one run each on the same graph, results checked equal (goal: at most
-   10 s), plus retained sizes.
+   references, 100 roots), dominator tree by the compiled Lengauer-Tarjan
+   (the default), igraph's, the Python one and the straightforward
+   iterative algorithm (Cooper-Harvey-Kennedy), one run each on the same
+   graph, results checked equal, plus retained sizes.
 
 Timings are wall-clock on whatever else the machine is doing; no test
 asserts them.
@@ -40,7 +44,9 @@ import numpy as np
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 
-from callsite.heap.dominators import igraph_dominators, iterative_dominators, lengauer_tarjan, retained_sizes  # noqa: E402
+from callsite.heap import native  # noqa: E402
+from callsite.heap.dominators import (igraph_dominators, iterative_dominators, lengauer_tarjan,  # noqa: E402
+                                      native_dominators, retained_sizes)
 from callsite.heap.mlpd import read_mlpd  # noqa: E402
 from callsite.heap.snapshot import Snapshot  # noqa: E402
 
@@ -59,6 +65,9 @@ def heap_like_graph(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.n
 def bench_dominators(n: int) -> dict:
     g = heap_like_graph(n)
     t = time.perf_counter()
+    nat = native_dominators(*g)
+    t_nat = time.perf_counter() - t
+    t = time.perf_counter()
     compiled = igraph_dominators(*g)
     t_ig = time.perf_counter() - t
     t = time.perf_counter()
@@ -70,9 +79,9 @@ def bench_dominators(n: int) -> dict:
     t = time.perf_counter()
     slow = iterative_dominators(*g)
     t_it = time.perf_counter() - t
-    return {"objects": n, "edges": int(len(g[1])), "igraph_s": round(t_ig, 2), "lengauer_tarjan_s": round(t_lt, 2),
+    return {"objects": n, "edges": int(len(g[1])), "native_s": round(t_nat, 2), "igraph_s": round(t_ig, 2), "lengauer_tarjan_s": round(t_lt, 2),
             "iterative_chk_s": round(t_it, 2), "retained_sizes_s": round(t_ret, 2),
-            "same_result": bool(np.array_equal(fast, slow) and np.array_equal(fast, compiled)), "reachable": int((fast[:n] >= 0).sum()),
+            "same_result": bool(np.array_equal(fast, slow) and np.array_equal(fast, compiled) and np.array_equal(fast, nat)), "reachable": int((fast[:n] >= 0).sum()),
             "retained_total": int(ret[n])}
 
 
@@ -88,9 +97,13 @@ def scale_child(path: str, algorithm: str) -> dict:
     snap = Snapshot.from_mlpd(f, 0)
     del f
     t2 = time.perf_counter()
-    idom = ALGORITHMS[algorithm](snap.indptr, snap.indices, snap.root_obj)
+    if algorithm == "native":
+        idom, order = native.dominators(snap.indptr, snap.indices, snap.root_obj)
+    else:
+        idom, order = ALGORITHMS["igraph" if algorithm == "fallback" else algorithm](
+            snap.indptr, snap.indices, snap.root_obj), None
     t3 = time.perf_counter()
-    ret = retained_sizes(idom, snap.size)
+    ret = retained_sizes(idom, snap.size, order=order)
     t4 = time.perf_counter()
     size = os.path.getsize(path)
     return {"algorithm": algorithm, "objects": len(snap), "references": int(len(snap.indices)),
@@ -108,8 +121,11 @@ def bench_scale(n: int, algorithms: list[str], workdir: str) -> list[dict]:
     wrote = time.perf_counter() - t
     rows = []
     for algo in algorithms:
+        env = dict(os.environ, PYTHONPATH=ROOT)
+        if algo == "fallback":
+            env["DLRSIM_NATIVE"] = "0"
         proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path, algo],
-                              capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+                              capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             rows.append({"algorithm": algo, "objects": n, "error": proc.stderr.strip().splitlines()[-1:]})
             continue
@@ -174,12 +190,12 @@ def bench_reader(path: str) -> dict:
     t_snap = time.perf_counter() - t
     objects = sum(len(s.obj_addr) for s in f.shots)
     t = time.perf_counter()
-    idom = igraph_dominators(snap.indptr, snap.indices, snap.root_obj)
+    idom = native_dominators(snap.indptr, snap.indices, snap.root_obj)
     t_dom = time.perf_counter() - t
     return {"file_mb": round(size / 1e6, 1), "shots": len(f.shots), "objects_in_all_shots": objects,
             "best_read_s": round(best, 3), "mb_per_s": round(size / best / 1e6, 1),
             "snapshot_build_s": round(t_snap, 3), "objects_in_shot_1": len(snap),
-            "dominators_igraph_on_shot_1_s": round(t_dom, 2), "reachable_in_shot_1": int((idom[:-1] >= 0).sum())}
+            "dominators_native_on_shot_1_s": round(t_dom, 2), "reachable_in_shot_1": int((idom[:-1] >= 0).sum())}
 
 
 def main() -> int:
@@ -192,7 +208,8 @@ def main() -> int:
                     help="also time CALLS dynamic calls without and with the profiler loaded")
     ap.add_argument("--scale", type=int, action="append", default=[], metavar="N",
                     help="read + dominators of a synthetic N-object shot, per algorithm (repeatable)")
-    ap.add_argument("--scale-algorithms", default="igraph,lt", help="algorithms for --scale (default igraph,lt)")
+    ap.add_argument("--scale-algorithms", default="native,igraph,fallback",
+                    help="rows for --scale: native, igraph, fallback, lt (default native,igraph,fallback)")
     ap.add_argument("--child", nargs=2, metavar=("FILE", "ALGO"), help=argparse.SUPPRESS)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

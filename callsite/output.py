@@ -66,6 +66,13 @@ def progress(total: int | float | None, desc: str, *, disable: bool = False, uni
 
 # ----------------------------------------------------------------- where files go
 
+def cache_root() -> Path:
+    """``$XDG_CACHE_HOME/dlrsim`` (``~/.cache/dlrsim``): what dlrsim builds for itself on first
+    use (the program helper, the native heap library), per user and never inside the project."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "dlrsim"
+
+
 def output_folder(kind: str) -> Path:
     """``./dlrsim-out/KIND`` in the current directory: where output nobody named goes."""
     return Path.cwd() / OUTPUT_FOLDER / kind

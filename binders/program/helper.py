@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from callsite.errors import DlrsimError
+from callsite.output import cache_root
 
 HERE = Path(__file__).resolve().parent
 SOURCES = ("Rewriter.cs", "RawIL.cs", "SourceLines.cs", "Sites.cs", "Binders.cs", "Recorder.cs", "Main.cs")
@@ -28,11 +29,6 @@ LIBRARIES = {
     "Mono.CompilerServices.SymbolWriter.dll": f"{GAC}/Mono.CompilerServices.SymbolWriter/*/Mono.CompilerServices.SymbolWriter.dll",
 }
 INSTALL_HINT = "apt-get install -y mono-devel libmono-cecil-private-cil"
-
-
-def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dlrsim"
 
 
 def _library(name: str) -> str:

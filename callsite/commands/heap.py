@@ -164,6 +164,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_algorithm() -> str:
+    from callsite.heap.dominators import default_algorithm
+
+    return default_algorithm()
+
+
 def _tree(args: argparse.Namespace):
     """Snapshot, ownership view, dominator tree (of the kept references unless --raw), class filter."""
     from callsite.heap.dominators import dominator_tree
@@ -211,7 +217,7 @@ def cmd_dominators(args: argparse.Namespace) -> int:
         shown[o] = row
     reachable = int(tree.retained[tree.super_root])
     if args.json:
-        print_json({"snapshot": snap.label, "algorithm": args.algorithm, "ownership_rules": not args.raw,
+        print_json({"snapshot": snap.label, "algorithm": args.algorithm or _default_algorithm(), "ownership_rules": not args.raw,
                     "reachable_bytes": reachable, "total_bytes": snap.total_size, "top": rows})
         return 0
     print(f"{snap.label}: {reachable:,} of {snap.total_size:,} bytes reachable from roots")
@@ -493,9 +499,9 @@ def register(subparsers) -> None:
         sp.add_argument("--full-names", action="store_true", help="full class names (JSON always has them)")
 
     def algo_arg(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--algorithm", choices=["igraph", "lt", "iterative"], default="igraph",
-                        help="igraph's compiled Lengauer-Tarjan (default), the Python Lengauer-Tarjan, "
-                             "or the iterative Cooper-Harvey-Kennedy algorithm")
+        sp.add_argument("--algorithm", choices=["native", "igraph", "lt", "iterative"], default=None,
+                        help="dlrsim's compiled Lengauer-Tarjan (default where gcc built it, else igraph), "
+                             "igraph's, the Python Lengauer-Tarjan, or the iterative Cooper-Harvey-Kennedy one")
 
     def shot_args(sp: argparse.ArgumentParser, cls: bool = True) -> None:
         snap_args(sp)

@@ -8,12 +8,16 @@ really keeps alive, which per-class byte counts cannot show.
 A virtual super-root (index ``n``) points at every root object, so the tree
 has one root even though the heap has thousands.
 
-Four algorithms over the same array-based graph (CSR ``indptr``/``indices``):
+Five algorithms over the same array-based graph (CSR ``indptr``/``indices``):
 
+* :func:`native_dominators` — Lengauer–Tarjan in C over the arrays themselves
+  (:mod:`callsite.heap.native`); the default where gcc could build it: on a
+  3M-object heap six times faster than igraph's, and without igraph's copy
+  of the graph (``benchmarks/heap_bench.py`` measures them side by side).
 * :func:`igraph_dominators` — the compiled Lengauer–Tarjan of igraph's C core
-  (python-igraph); the default: several times faster than the pure-Python
-  ones below on million-object heaps (``benchmarks/heap_bench.py`` measures
-  them side by side on one graph).
+  (python-igraph); the default without the native library: several times
+  faster than the pure-Python ones below on million-object heaps, but it
+  needs the edges handed over as Python tuples and keeps its own graph.
 
 * :func:`lengauer_tarjan` — Lengauer & Tarjan (1979), simple version with
   path compression, O(E log V), in Python over arrays (the default before igraph).
@@ -35,6 +39,9 @@ import dataclasses
 from typing import Callable
 
 import numpy as np
+
+from callsite.errors import DlrsimError
+from callsite.heap import native
 
 
 def with_super_root(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -295,6 +302,20 @@ def igraph_dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray
     return out
 
 
+def native_dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray) -> np.ndarray:
+    """Immediate dominators by the compiled Lengauer–Tarjan of :mod:`callsite.heap.native`."""
+    found = native.dominators(indptr, indices, roots)
+    if found is None:
+        raise DlrsimError("the native heap library is not available (gcc missing, or DLRSIM_NATIVE=0): "
+                          "use --algorithm igraph")
+    return found[0]
+
+
+def default_algorithm() -> str:
+    """``native`` where the library could be built, else ``igraph``."""
+    return "native" if native.available() else "igraph"
+
+
 def iterative_dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray) -> np.ndarray:
     """Immediate dominators by the Cooper–Harvey–Kennedy iterative algorithm."""
     n = len(indptr) - 1
@@ -381,6 +402,7 @@ def naive_dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray)
 
 
 ALGORITHMS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] = {
+    "native": native_dominators,
     "igraph": igraph_dominators,
     "lt": lengauer_tarjan,
     "iterative": iterative_dominators,
@@ -432,15 +454,22 @@ def tree_depths(idom: np.ndarray) -> np.ndarray:
     return dist
 
 
-def retained_sizes(idom: np.ndarray, size: np.ndarray) -> np.ndarray:
+def retained_sizes(idom: np.ndarray, size: np.ndarray, *, order: np.ndarray | None = None) -> np.ndarray:
     """Retained size of every node (own size plus its dominator subtree); super-root last.
 
-    Summed level by level from the deepest (one ``np.add.at`` per level); trees
-    deeper than ``_MAX_LEVELS`` (long linked lists) take one Python pass instead.
+    With ``order`` (a preorder in which each node's dominator comes first, as
+    :func:`callsite.heap.native.dominators` returns) and the native library: one
+    compiled pass backwards along it. Otherwise summed level by level from the
+    deepest (one ``np.add.at`` per level); trees deeper than ``_MAX_LEVELS``
+    (long linked lists) take one Python pass instead.
     """
     n = len(size)
     retained = np.zeros(n + 1, dtype=np.int64)
     retained[:n] = np.where(idom[:n] >= 0, size, 0)
+    if order is not None:
+        summed = native.retained(order, idom, retained)
+        if summed is not None:
+            return summed
     depth = tree_depths(idom)
     top = int(depth.max(initial=0))
     if top <= _MAX_LEVELS:
@@ -497,20 +526,29 @@ class DominatorTree:
         return out
 
 
-def dominator_tree(snapshot, algorithm: str = "igraph", *, view=None) -> DominatorTree:
+def dominator_tree(snapshot, algorithm: str | None = None, *, view=None) -> DominatorTree:
     """Dominator tree of a :class:`~callsite.heap.snapshot.Snapshot` (cached on it).
 
+    ``algorithm`` is a key of :data:`ALGORITHMS`; None picks :func:`default_algorithm`.
     With ``view`` (an :class:`~callsite.heap.ownership.OwnershipView`), the tree of
     the references the ownership rules keep, from the roots (or root object) they keep.
     """
+    algorithm = algorithm or default_algorithm()
     cache = getattr(snapshot, "_domtree", None)
     if cache is not None and cache[0] == algorithm and cache[1] is view:
         return cache[2]
-    fn = ALGORITHMS[algorithm]
-    if view is not None:
-        idom = fn(*view.graph())
+    graph = view.graph() if view is not None else (snapshot.indptr, snapshot.indices, snapshot.root_obj)
+    if algorithm == "native":
+        found = native.dominators(*graph)
+        if found is None:
+            raise DlrsimError("the native heap library is not available (gcc missing, or DLRSIM_NATIVE=0): "
+                          "use --algorithm igraph")
+        idom, order = found
+        retained = retained_sizes(idom, snapshot.size, order=order)
     else:
-        idom = fn(snapshot.indptr, snapshot.indices, snapshot.root_obj)
-    tree = DominatorTree(idom, retained_sizes(idom, snapshot.size), snapshot.size)
+        idom = ALGORITHMS[algorithm](*graph)
+        retained = retained_sizes(idom, snapshot.size)
+    del graph
+    tree = DominatorTree(idom, retained, snapshot.size)
     snapshot._domtree = (algorithm, view, tree)
     return tree

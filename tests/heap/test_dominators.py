@@ -6,8 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from callsite.heap import native
 from callsite.heap.dominators import (igraph_dominators, iterative_dominators, lengauer_tarjan, naive_dominators,
-                                      retained_sizes)
+                                      native_dominators, retained_sizes)
 
 
 @st.composite
@@ -31,6 +32,7 @@ def test_fast_algorithms_match_naive(g):
     assert np.array_equal(lengauer_tarjan(*g), want)
     assert np.array_equal(iterative_dominators(*g), want)
     assert np.array_equal(igraph_dominators(*g), want)
+    assert np.array_equal(native_dominators(*g), want)
 
 
 def _dominated_by(idom, d):
@@ -57,6 +59,8 @@ def test_retained_size_is_sum_over_dominated(g, data):
     size = np.array(data.draw(st.lists(st.integers(0, 1000), min_size=n, max_size=n)), dtype=np.int64)
     idom = lengauer_tarjan(*g)
     ret = retained_sizes(idom, size)
+    nidom, order = native.dominators(*g)
+    assert np.array_equal(retained_sizes(nidom, size, order=order), ret)
     for d in range(n):
         if idom[d] < 0:
             assert ret[d] == 0
@@ -90,3 +94,24 @@ def test_deep_tree_takes_the_one_pass_path():
     ret = retained_sizes(idom, np.full(n, 8, dtype=np.int64))
     assert ret[0] == 8 * n and ret[n - 1] == 8 and ret[n] == 8 * n
     assert dominators.tree_depths(idom)[n - 1] == n
+
+
+def test_native_on_a_chain_of_a_million_links_and_a_ring():
+    # iterative DFS and path compression: a recursive version would overflow the C stack here
+    n = 1_000_000
+    indptr = np.arange(n + 1, dtype=np.int64)
+    indices = (np.arange(n, dtype=np.int64) + 1) % n  # 0 -> 1 -> ... -> n-1 -> 0
+    idom, order = native.dominators(indptr, indices, np.array([0]))
+    assert idom[0] == n and (idom[1:n] == np.arange(n - 1)).all() and idom[n] == n
+    assert order.tolist()[:3] == [n, 0, 1] and len(order) == n + 1
+    ret = retained_sizes(idom, np.full(n, 16, dtype=np.int64), order=order)
+    assert ret[0] == 16 * n and ret[n - 1] == 16
+
+
+def test_native_refuses_references_outside_the_graph():
+    import pytest
+
+    with pytest.raises(ValueError):
+        native.dominators(np.array([0, 1]), np.array([5]), np.array([0]))
+    with pytest.raises(ValueError):
+        native.dominators(np.array([0, 0]), np.zeros(0, np.int64), np.array([-1]))
