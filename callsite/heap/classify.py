@@ -208,7 +208,7 @@ Python.Runtime.*                                  weak(-3)   *       "harness: p
 @gc-handle                                        weak(-2)   *       "weak GC handle"
 @gc-handle-strong                                 weak(-1)   *       "strong GC handle"
 @gc-handle-pinned                                 weak(-1)   *       "pinned GC handle"
-@ephemeron                                        weak(-1)   *       "ephemeron (ConditionalWeakTable value, alive while its key is)"
+@ephemeron                                        weak(-1)   *       "ephemeron (ConditionalWeakTable value, alive while its key is; Mono does not record the key)"
 System.WeakReference*                             weak(-2)   *       "WeakReference"
 System.Runtime.CompilerServices.ConditionalWeakTable*  weak(-1)  *   "ConditionalWeakTable"
 

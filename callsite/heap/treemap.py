@@ -13,8 +13,11 @@ level is still told apart by what it is rather than one grey box.
 
 In the page, a small script lays out the boxes of the current node
 (squarified, Bruls et al.) three levels deep; clicking a box zooms into it,
-the breadcrumb, the Back button or the browser's back go up again, and the
-search box outlines every box whose class or owner contains the text.
+the breadcrumb, the Back button or the browser's back go up again. The
+search box looks through the whole tree in the page, not only the boxes in
+view: matching boxes are outlined, boxes that hold a match deeper down get a
+dashed outline (zoom in to find it), and a list of the matches, each with
+its path, zooms to a match when clicked.
 Labels are cut to the box's width. The state is in the URL
 (``#zoom=ID&q=TEXT``), so a zoomed view can be bookmarked, and tests open
 it in headless Chromium.
@@ -103,14 +106,19 @@ body { font: 13px sans-serif; margin: 12px; color: #222; }
 svg text { font: 11px sans-serif; fill: #111; pointer-events: none; }
 svg rect { stroke: #fff; stroke-width: 1; cursor: pointer; }
 svg rect.hit { stroke: #d00; stroke-width: 3; }
+svg rect.under { stroke: #d00; stroke-width: 2; stroke-dasharray: 5 3; }
+#hitlist { margin: 4px 0; padding-left: 22px; max-height: 9em; overflow-y: auto; }
+#hitlist li { color: #06c; cursor: pointer; }
 #info { color: #555; min-height: 1.2em; }
 </style></head><body>
 <h1 style="font-size:16px">__TITLE__</h1>
 <p>__SUMMARY__ Boxes are objects sized by retained bytes, nested in their immediate dominator;
-click to zoom in, Back (or the breadcrumb) to go up; type to search class or owner.</p>
+click to zoom in, Back (or the breadcrumb) to go up; type to search class or owner in the whole tree
+(a dashed outline holds a match further down; click a listed match to zoom to it).</p>
 <div id="bar"><button id="back" type="button">Back</button>
 <input id="search" type="search" placeholder="search class or owner" size="32">
 <span id="hits"></span></div>
+<ol id="hitlist"></ol>
 <div id="crumbs"></div>
 <svg id="map" xmlns="http://www.w3.org/2000/svg" width="__W__" height="__H__"></svg>
 <div id="info"></div>
@@ -122,7 +130,7 @@ const N = D.nodes, KIDS = N.map(() => []);
 N.forEach(n => { if (n.p >= 0) KIDS[n.p].push(n); });
 const W = __W__, H = __H__, PAL = ["#4e79a7","#f28e2b","#e15759","#76b7b2","#59a14f","#edc948","#b07aa1","#ff9da7","#9c755f","#8cd17d"];
 const svg = document.getElementById("map"), NS = "http://www.w3.org/2000/svg";
-let zoom = 0, query = "";
+let zoom = 0, query = "", under = 0;
 function hash(s) { let h = 0; for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) | 0; return Math.abs(h); }
 function color(n) { return n.k === "self" ? "#cccccc" : PAL[hash(n.c || n.n) % PAL.length]; }
 function fmt(b) { const u = ["B","KB","MB","GB"]; let i = 0; while (b >= 1024 && i < 3) { b /= 1024; i++; } return (i ? b.toFixed(1) : b) + " " + u[i]; }
@@ -147,7 +155,28 @@ function label(n, w) {
   return t.length <= max ? t : t.slice(0, max - 1) + "\\u2026";
 }
 function matches(n) { const q = query.toLowerCase(); return q && ((n.c || n.n).toLowerCase().includes(q) || (n.o || "").toLowerCase().includes(q)); }
-let hits = 0;
+// the search runs over every node in the page: HIT = matches, UNDER = their ancestors
+let HIT = new Set(), UNDER = new Set(), hits = 0;
+function search() {
+  HIT = new Set(); UNDER = new Set();
+  if (!query) return;
+  for (const n of N) if (n.i > 0 && matches(n)) {
+    HIT.add(n.i);
+    for (let p = n.p; p > 0 && !UNDER.has(p); p = N[p].p) UNDER.add(p);
+  }
+}
+function pathOf(n) { const out = []; for (let m = n; m && m.i > 0; m = m.p >= 0 ? N[m.p] : null) out.unshift(m.n); return out.join(" \u203a "); }
+function listHits() {
+  const ol = document.getElementById("hitlist"); ol.textContent = "";
+  const shown = [...HIT].sort((a, b) => N[b].r - N[a].r).slice(0, 50);
+  for (const id of shown) {
+    const li = document.createElement("li"), n = N[id];
+    li.textContent = pathOf(n) + " (" + fmt(n.r) + ")"; li.dataset.id = id;
+    li.addEventListener("click", () => go(KIDS[id].length ? id : Math.max(n.p, 0)));
+    ol.appendChild(li);
+  }
+  if (HIT.size > shown.length) { const li = document.createElement("li"); li.textContent = "\u2026 " + (HIT.size - shown.length) + " more"; li.style.color = "#555"; ol.appendChild(li); }
+}
 function draw(n, x, y, w, h, level) {
   const kids = KIDS[n.i].filter(k => k.r > 0).sort((a, b) => b.r - a.r);
   const head = level > 0 && h > 30 ? 15 : 0, pad = level > 0 ? 2 : 0;
@@ -157,7 +186,7 @@ function draw(n, x, y, w, h, level) {
     r.setAttribute("x", rx); r.setAttribute("y", ry); r.setAttribute("width", rw); r.setAttribute("height", rh);
     r.setAttribute("fill", color(k)); r.setAttribute("fill-opacity", level ? 0.7 : 1);
     r.dataset.id = k.i;
-    if (matches(k)) { r.classList.add("hit"); hits++; }
+    if (HIT.has(k.i)) { r.classList.add("hit"); hits++; } else if (UNDER.has(k.i)) { r.classList.add("under"); under++; }
     const tip = document.createElementNS(NS, "title");
     tip.textContent = (k.c || k.n) + "\\nretained " + fmt(k.r) + (k.s ? ", own " + k.s + " B" : "") + (k.o ? "\\nowner: " + k.o : "") + (k.a ? "\\n" + k.a : "");
     r.appendChild(tip);
@@ -174,16 +203,16 @@ function draw(n, x, y, w, h, level) {
 function show(n) { document.getElementById("info").textContent = (n.c || n.n) + ": retained " + fmt(n.r) + (n.o ? ", owner: " + n.o : ""); }
 function render() {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
-  hits = 0;
+  hits = 0; under = 0;
   draw(N[zoom], 0, 0, W, H, 0);
   const crumbs = document.getElementById("crumbs"); crumbs.textContent = "";
   const path = []; for (let n = N[zoom]; n; n = n.p >= 0 ? N[n.p] : null) path.unshift(n);
   path.forEach((n, i) => { const s = document.createElement("span"); s.textContent = (i ? " \\u203a " : "") + n.n + " (" + fmt(n.r) + ")";
                           s.addEventListener("click", () => go(n.i)); crumbs.appendChild(s); });
-  document.getElementById("hits").textContent = query ? hits + " boxes match" : "";
+  document.getElementById("hits").textContent = query ? HIT.size + " match" + (HIT.size === 1 ? "" : "es") + " in the page, " + hits + " in view" + (under ? ", " + under + " boxes in view hold more (dashed)" : "") : "";
   let over = 0;  // labels wider than their box (should be none)
   svg.querySelectorAll("text").forEach(t => { if (t.getComputedTextLength() > parseFloat(t.dataset.box)) over++; });
-  document.body.dataset.overflow = over; document.body.dataset.zoom = zoom; document.body.dataset.hits = hits;
+  document.body.dataset.overflow = over; document.body.dataset.zoom = zoom; document.body.dataset.hits = HIT.size; document.body.dataset.hitsview = hits; document.body.dataset.under = under;
   document.body.dataset.boxes = svg.querySelectorAll("rect").length;
 }
 function state() { return "#zoom=" + zoom + (query ? "&q=" + encodeURIComponent(query) : ""); }
@@ -191,10 +220,10 @@ function go(id) { zoom = id; history.pushState(null, "", state()); render(); }
 function fromHash() {
   const p = new URLSearchParams(location.hash.slice(1));
   const z = parseInt(p.get("zoom") || "0", 10); zoom = (z >= 0 && z < N.length) ? z : 0;
-  query = p.get("q") || ""; document.getElementById("search").value = query; render();
+  query = p.get("q") || ""; document.getElementById("search").value = query; search(); listHits(); render();
 }
 document.getElementById("back").addEventListener("click", () => { if (zoom !== 0) { zoom = N[zoom].p; history.replaceState(null, "", state()); render(); } });
-document.getElementById("search").addEventListener("input", ev => { query = ev.target.value; history.replaceState(null, "", state()); render(); });
+document.getElementById("search").addEventListener("input", ev => { query = ev.target.value; search(); listHits(); history.replaceState(null, "", state()); render(); });
 window.addEventListener("popstate", fromHash);
 fromHash();
 </script>

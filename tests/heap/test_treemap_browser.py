@@ -5,7 +5,8 @@ as a shot, turned into a page by ``dlrsim heap treemap`` with depth, width and
 min-size options, and opened in the browser: the screenshot must be mostly
 coloured boxes (not one grey box), zooming into a box (the state in the URL,
 as a click sets it) must change the view and the breadcrumb, the search must
-outline matching boxes, and no label may be wider than its box.
+find matches in the whole tree (outlining those in view, dashing the boxes
+that hold deeper ones, listing them all), and no label may be wider than its box.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def body_state(page: str, profile: str, fragment: str) -> dict:
     state = dict(re.findall(r'data-(\w+)="([^"]*)"', m.group(1)))
     crumbs = re.search(r'<div id="crumbs">(.*?)</div>', dom, re.S).group(1)
     state["crumbs"] = re.sub(r"<[^>]+>", "", crumbs)
+    state["hitlist"] = re.findall(r'<li data-id="(\d+)"', re.search(r'<ol id="hitlist">(.*?)</ol>', dom, re.S).group(1))
     return state
 
 
@@ -128,7 +130,7 @@ def test_screenshot_zoom_search_and_labels(page, tmp_path):
     top = body_state(page, prof, "")
     assert top["zoom"] == "0" and int(top["boxes"]) > 20 and top["overflow"] == "0"
     zoomed = body_state(page, prof, f"#zoom={target['i']}&q=Leaf")
-    assert zoomed["zoom"] == str(target["i"]) and int(zoomed["hits"]) > 0 and zoomed["overflow"] == "0"
+    assert zoomed["zoom"] == str(target["i"]) and int(zoomed["hitsview"]) > 0 and zoomed["overflow"] == "0"
     assert target["n"] in zoomed["crumbs"] and target["n"] not in top["crumbs"]
 
     img = screenshot(page, prof, str(tmp_path / "top.png"))
@@ -141,3 +143,16 @@ def test_screenshot_zoom_search_and_labels(page, tmp_path):
     assert len(colours) >= 6
     zimg = screenshot(page, prof, str(tmp_path / "zoom.png"), fragment=f"#zoom={target['i']}&q=Leaf")
     assert zimg.shape == img.shape and (zimg != img).any(axis=2).mean() > 0.2
+
+
+def test_search_covers_the_whole_tree_not_only_the_view(page, tmp_path):
+    # leaves sit four levels down: the top view draws three, yet the search finds them
+    nodes = page_data(page)["nodes"]
+    want = {n["i"] for n in nodes if n["i"] > 0 and "rule<app.arg>" in (n["c"] or n["n"]).lower()}
+    assert want
+    top = body_state(page, str(tmp_path / "profile"), "#zoom=0&q=Rule%3CApp.Arg%3E")
+    assert int(top["hits"]) == len(want)
+    assert int(top["hitsview"]) == 0 and int(top["under"]) > 0
+    assert top["hitlist"] and {int(i) for i in top["hitlist"]} <= want
+    none = body_state(page, str(tmp_path / "profile"), "#zoom=0&q=NoSuchClassAnywhere")
+    assert none["hits"] == "0" and none["under"] == "0" and not none["hitlist"]
