@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from callsite.errors import DlrsimError
 
@@ -71,6 +72,24 @@ def cache_root() -> Path:
     use (the program helper, the native heap library), per user and never inside the project."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "dlrsim"
+
+
+def build_in_cache(name: str, build: Callable[[Path], None]) -> Path:
+    """``cache_root()/NAME``, made by ``build(folder)`` in a fresh folder beside it and then renamed
+    into place: a build that fails or is interrupted leaves nothing half-written, and two processes
+    building at once both end up with one complete copy."""
+    final = cache_root() / name
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="build-", dir=final.parent))
+    try:
+        build(tmp)
+        try:
+            tmp.rename(final)
+        except OSError:  # another process built it first
+            pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
 
 
 def output_folder(kind: str) -> Path:

@@ -14,11 +14,10 @@ import hashlib
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from callsite.errors import DlrsimError
-from callsite.output import cache_root
+from callsite.output import build_in_cache, cache_root
 
 HERE = Path(__file__).resolve().parent
 SOURCES = ("Rewriter.cs", "RawIL.cs", "SourceLines.cs", "Sites.cs", "Binders.cs", "Recorder.cs", "Main.cs")
@@ -55,9 +54,8 @@ def build(force: bool = False) -> Path:
     if shutil.which("mcs") is None:
         raise DlrsimError(f"mcs (the Mono C# compiler) is needed to build the program helper (install: {INSTALL_HINT})")
     libs = {name: _library(name) for name in LIBRARIES}
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="build-", dir=folder.parent))
-    try:
+
+    def compile_into(tmp: Path) -> None:
         cmd = ["mcs", "-target:exe", "-optimize+", "-nologo", f"-out:{tmp / NAME}", "-r:System.Core", "-r:Microsoft.CSharp"]
         cmd += [f"-r:{path}" for path in libs.values()]
         cmd += [str(HERE / s) for s in SOURCES]
@@ -67,10 +65,6 @@ def build(force: bool = False) -> Path:
             raise DlrsimError(f"building the program helper failed: {(lines or ['mcs failed'])[0]}")
         for name, path in libs.items():
             shutil.copy2(path, tmp / name)
-        try:
-            tmp.rename(folder)
-        except OSError:  # another process built it first
-            pass
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    build_in_cache(folder.name, compile_into)
     return exe

@@ -21,12 +21,11 @@ import hashlib
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from callsite.output import cache_root
+from callsite.output import build_in_cache, cache_root
 
 HERE = Path(__file__).resolve().parent
 SOURCES = ("leb128.c", "addresses.c", "dominators.c")
@@ -61,19 +60,14 @@ def build() -> Path:
         return lib
     if shutil.which("gcc") is None:
         raise NativeError("gcc not found (apt-get install gcc libc6-dev)")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="build-", dir=folder.parent))
-    try:
+
+    def compile_into(tmp: Path) -> None:
         cmd = ["gcc", *FLAGS, "-o", str(tmp / NAME), *(str(HERE / s) for s in SOURCES)]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             raise NativeError(f"gcc failed: {(done.stderr.strip().splitlines() or ['?'])[0]}")
-        try:
-            tmp.rename(folder)
-        except OSError:  # another process built it first
-            pass
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    build_in_cache(folder.name, compile_into)
     return lib
 
 
