@@ -115,3 +115,7 @@ def test_native_refuses_references_outside_the_graph():
         native.dominators(np.array([0, 1]), np.array([5]), np.array([0]))
     with pytest.raises(ValueError):
         native.dominators(np.array([0, 0]), np.zeros(0, np.int64), np.array([-1]))
+    with pytest.raises(ValueError):  # an indptr that would read past the references
+        native.dominators(np.array([0, 3]), np.array([0]), np.array([0]))
+    with pytest.raises(ValueError):
+        native.dominators(np.array([0, 2, 1]), np.array([0]), np.array([0]))

@@ -141,10 +141,13 @@ def dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray) -> tu
     lib = library()
     if lib is None:
         return None
+    indptr, indices = _i64(indptr), _i64(indices)
     n = len(indptr) - 1
+    if n < 0 or indptr[0] != 0 or indptr[-1] != len(indices) or (n and (np.diff(indptr) < 0).any()):
+        raise ValueError("dominator tree: indptr is not a CSR index of indices")
     idom = np.empty(n + 1, np.int64)
     order = np.empty(n + 1, np.int64)
-    count = lib.dlr_idom(n, _i64(indptr), _i64(indices), _i64(roots), len(roots), idom, order)
+    count = lib.dlr_idom(n, indptr, indices, _i64(roots), len(roots), idom, order)
     if count == -2:
         raise MemoryError("dominator tree: out of memory")
     if count < 0:
