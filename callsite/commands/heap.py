@@ -235,9 +235,8 @@ def cmd_owners(args: argparse.Namespace) -> int:
     snap = _snapshot(args.snapshot, args.index, {})
     view = view_for(snap, args)
     objs = snap.find(args.cls)
-    out = owner_groups(view, objs, include_harness=args.include_harness)
+    out = owner_groups(view, objs, include_harness=args.include_harness, limit=args.max)
     out["pattern"] = args.cls
-    out["groups"] = out["groups"][: args.max]
     if args.json:
         print_json(out)
         return 0
@@ -248,6 +247,8 @@ def cmd_owners(args: argparse.Namespace) -> int:
         print(f"{g['objects']:>8} objects {g['bytes']:>10,} B  owner: {g['owner']}")
         if g["path"]:
             print("      " + path_text(g["path"], args, 6))
+    if out["more_groups"]:
+        print(f"... {out['more_groups']:,} more groups (--max)")
     return 0
 
 

@@ -15,7 +15,6 @@ for the object to be freed.
 
 from __future__ import annotations
 
-import collections
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,51 +70,129 @@ def step_text(step: dict, name=lambda s: s) -> str:
     return cls if f is None or f == "[]" else f"{cls}.{f}"
 
 
-def owner_groups(view: OwnershipView, objs: np.ndarray, *, include_harness: bool = False) -> dict:
-    """Owners of ``objs`` (indices): ``groups[]`` of ``owner``, ``path``, ``objects``, ``bytes`` and more."""
+def lifeline_shapes(view: OwnershipView) -> np.ndarray:
+    """Per live object, an id of its lifeline's shape up to it (-1 where not live).
+
+    The shape is what a printed path shows: the root's label, then per link
+    the referrer's class and the field (or ``[]`` for an array element).
+    Ids are built level by level down the lifeline tree, so a million objects
+    with one shape cost a few sorts, not a million walks back to the root.
+    Field offsets stand for field names here; two offsets that print alike
+    are merged later by the text.
+    """
+    snap, lf = view.snap, view.lifelines
+    n = len(snap)
+    shape = np.full(n, -1, dtype=np.int64)
+    order = np.argsort(lf.depth, kind="stable")
+    order = order[lf.depth[order] >= 0]
+    if not len(order):
+        return shape
+    bounds = np.searchsorted(lf.depth[order], np.arange(int(lf.depth[order[-1]]) + 2))
+    top = order[bounds[0]:bounds[1]]
+    labels: dict[str, int] = {}
+    by_root: dict[int, int] = {}
+    for v, ri in zip(top.tolist(), lf.root[top].tolist()):
+        if ri not in by_root:
+            by_root[ri] = labels.setdefault(snap.root(ri).label() if ri >= 0 else "root object", len(labels))
+        shape[v] = by_root[ri]
+    next_id = len(labels)
+    is_array = np.array([nm.endswith("[]") for nm in snap.class_names] + [False], dtype=bool)
+    for d in range(1, len(bounds) - 1):
+        v = order[bounds[d]:bounds[d + 1]]
+        p = lf.parent[v]
+        cls = snap.class_id[p].astype(np.int64)
+        off = np.where(is_array[cls], -1, snap.field_offset[lf.edge[v]])
+        sp = shape[p]
+        o = np.lexsort((off, cls, sp))
+        new = np.ones(len(o), dtype=bool)
+        new[1:] = (sp[o][1:] != sp[o][:-1]) | (cls[o][1:] != cls[o][:-1]) | (off[o][1:] != off[o][:-1])
+        ids = np.cumsum(new) - 1 + next_id
+        shape[v[o]] = ids
+        next_id = int(ids[-1]) + 1
+    return shape
+
+
+def owner_groups(view: OwnershipView, objs: np.ndarray, *, include_harness: bool = False,
+                 limit: int | None = None) -> dict:
+    """Owners of ``objs`` (indices): ``groups[]`` of ``owner``, ``path``, ``objects``, ``bytes`` and more.
+
+    Objects are grouped by owner rule and lifeline shape with array operations
+    (:func:`lifeline_shapes`); the path is spelled out once per group. With
+    ``limit``, only the largest groups are spelled out (a heap of random
+    shapes has as many groups as objects); ``more_groups`` counts the rest.
+    """
     snap = view.snap
+    objs = np.asarray(objs, dtype=np.int64)
     rule, ref = view.owners()
     harness = view.is_harness()
+    pending, live = view.pending[objs], view.live[objs]
+    hidden = live & ~pending & harness[objs] & (not include_harness)
+    # 0 pending, 1 not live, 2 owned; hidden harness objects are only counted
+    kind = np.where(pending, 0, np.where(~live, 1, 2))
+    keep = ~hidden
+    objs_k, kind = objs[keep], kind[keep]
+    r = np.where(kind == 2, rule[objs_k], -1)
+    e = np.where(kind == 2, ref[objs_k], -1)
+    shapes = lifeline_shapes(view) if len(objs_k) else np.zeros(0, np.int64)
+    path_of = np.where(e >= 0, snap.indices[np.maximum(e, 0)] if len(snap.indices) else 0, objs_k)
+    shape = np.where(kind == 2, shapes[path_of] if len(objs_k) else -1, -1)
+    keys = np.stack([kind, r, shape]) if len(objs_k) else np.zeros((3, 0), np.int64)
     groups: dict[tuple, dict] = {}
-    counts = collections.Counter()
-    for o in np.asarray(objs, dtype=np.int64).tolist():
-        size = int(snap.size[o])
-        if view.pending[o]:
-            key = (PENDING_OWNER,)
-            g = groups.setdefault(key, {"owner": PENDING_OWNER, "group": None, "kind": "pending",
-                                        "live": False, "path": [{"root": "finalizer-queue"}], "objects": 0,
-                                        "bytes": 0, "example": None})
-        elif not view.live[o]:
-            key = (NOT_LIVE_OWNER,)
-            g = groups.setdefault(key, {"owner": NOT_LIVE_OWNER, "group": None, "kind": "unreachable",
-                                        "live": False, "path": [], "objects": 0, "bytes": 0, "example": None})
-        else:
-            if harness[o] and not include_harness:
-                counts["harness_objects"] += 1
-                counts["harness_bytes"] += size
-                continue
-            r, e = int(rule[o]), int(ref[o])
-            path = lifeline_steps(view, o, upto_edge=e if e >= 0 else -1)
-            if r >= 0:
-                owner, group, kind = view.rules[r].name, view.rules[r].group, view.rules[r].kind
-            else:
-                root = view.lifeline_root(o)
-                owner, group, kind = (root.label() if root else "root object"), None, "root"
-            owner_obj = int(view.src[e]) if e >= 0 else (int(snap.root_obj[-2 - e]) if e <= -2 else None)
-            key = (owner, tuple(step_text(x) for x in path))
-            g = groups.setdefault(key, {"owner": owner, "group": group, "kind": kind, "live": True,
-                                        "path": path, "objects": 0, "bytes": 0, "example": None,
-                                        "owner_class": snap.class_of(owner_obj) if owner_obj is not None else None})
-        g["objects"] += 1
-        g["bytes"] += size
-        if g["example"] is None:
-            g["example"] = {"index": o, "address": f"0x{int(snap.addr[o]):x}", "class": snap.class_of(o)}
+    more = 0
+    if len(objs_k):
+        o = np.lexsort(keys[::-1])
+        ks = keys[:, o]
+        start = np.ones(len(o), dtype=bool)
+        start[1:] = (ks[:, 1:] != ks[:, :-1]).any(axis=0)
+        gid = np.empty(len(o), dtype=np.int64)
+        gid[o] = np.cumsum(start) - 1
+        count = np.bincount(gid)
+        nbytes = np.bincount(gid, weights=snap.size[objs_k]).astype(np.int64)
+        first = np.full(len(count), len(objs_k), dtype=np.int64)
+        np.minimum.at(first, gid, np.arange(len(objs_k)))
+        todo = np.argsort(first, kind="stable")
+        if limit is not None and len(todo) > 2 * limit:  # the largest, live first (2x: some merge by text)
+            live_g = kind[first] == 2
+            todo = np.lexsort((first, -nbytes, -count, ~live_g))[:2 * limit]
+            more = len(count) - len(todo)
+            todo = np.sort(todo)
+            todo = todo[np.argsort(first[todo], kind="stable")]
+        for g in todo.tolist():
+            i = int(first[g])
+            key, row = _group(view, int(objs_k[i]), int(kind[i]), int(r[i]), int(e[i]))
+            grp = groups.setdefault(key, row)
+            grp["objects"] += int(count[g])
+            grp["bytes"] += int(nbytes[g])
     rows = sorted(groups.values(), key=lambda g: (not g["live"], -g["objects"], -g["bytes"], g["owner"]))
+    if limit is not None:
+        more += max(0, len(rows) - limit)
+        rows = rows[:limit]
     return {"snapshot": snap.label, "objects": int(len(objs)),
-            "live_objects": int(view.live[objs].sum()) if len(objs) else 0,
-            "pending_finalization": int(view.pending[objs].sum()) if len(objs) else 0,
-            "harness_objects": counts["harness_objects"], "harness_bytes": counts["harness_bytes"],
-            "groups": rows}
+            "live_objects": int(live.sum()), "pending_finalization": int(pending.sum()),
+            "harness_objects": int(hidden.sum()), "harness_bytes": int(snap.size[objs[hidden]].sum()),
+            "groups": rows, "more_groups": more}
+
+
+def _group(view: OwnershipView, o: int, kind: int, r: int, e: int) -> tuple[tuple, dict]:
+    """The key and the (empty) row of the group whose first object is ``o``."""
+    snap = view.snap
+    example = {"index": o, "address": f"0x{int(snap.addr[o]):x}", "class": snap.class_of(o)}
+    if kind == 0:
+        return (PENDING_OWNER,), {"owner": PENDING_OWNER, "group": None, "kind": "pending", "live": False,
+                                  "path": [{"root": "finalizer-queue"}], "objects": 0, "bytes": 0, "example": example}
+    if kind == 1:
+        return (NOT_LIVE_OWNER,), {"owner": NOT_LIVE_OWNER, "group": None, "kind": "unreachable", "live": False,
+                                   "path": [], "objects": 0, "bytes": 0, "example": example}
+    path = lifeline_steps(view, o, upto_edge=e if e >= 0 else -1)
+    if r >= 0:
+        owner, group, okind = view.rules[r].name, view.rules[r].group, view.rules[r].kind
+    else:
+        root = view.lifeline_root(o)
+        owner, group, okind = (root.label() if root else "root object"), None, "root"
+    owner_obj = int(view.src[e]) if e >= 0 else (int(snap.root_obj[-2 - e]) if e <= -2 else None)
+    return (owner, tuple(step_text(x) for x in path)), {
+        "owner": owner, "group": group, "kind": okind, "live": True, "path": path, "objects": 0, "bytes": 0,
+        "example": example, "owner_class": snap.class_of(owner_obj) if owner_obj is not None else None}
 
 
 def retainers(view: OwnershipView, obj: int) -> dict:
