@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from callsite.heap.dominators import DominatorTree, tree_preorder
+from callsite.heap.dominators import DominatorTree, retained_sizes, tree_preorder
 
 if TYPE_CHECKING:
     from callsite.heap.ownership import OwnershipView
@@ -105,13 +105,13 @@ def head_owners(view: "OwnershipView", tree: DominatorTree) -> dict[tuple[str, s
     snap = view.snap
     n = len(snap)
     heads = np.flatnonzero(tree.idom[:n] == tree.super_root)
-    pos, end = subtree_intervals(tree)
+    objects = retained_sizes(tree.idom, np.ones(n, dtype=np.int64))  # objects in each subtree
     out: dict[tuple[str, str], list[int]] = {}
-    for h in heads.tolist():
-        key = (view.owner_label(h), snap.class_of(h))
+    for h, label in zip(heads.tolist(), view.owner_labels(heads)):
+        key = (label, snap.class_of(h))
         acc = out.setdefault(key, [0, 0])
         acc[0] += int(tree.retained[h])
-        acc[1] += int(end[h] - pos[h])
+        acc[1] += int(objects[h])
     return out
 
 

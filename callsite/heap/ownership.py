@@ -98,6 +98,7 @@ class OwnershipView:
         self.kept_edges, self.kept_roots = self._prune(edge_ok)
         self.lifelines = self._lifelines()
         self._owners: tuple[np.ndarray, np.ndarray] | None = None
+        self._tops: np.ndarray | None = None
 
     # -- classification ---------------------------------------------------
     def _root_mask(self, rule: Rule) -> np.ndarray:
@@ -272,6 +273,39 @@ class OwnershipView:
             return self.rules[r].name
         root = self.lifeline_root(obj)
         return root.label() if root is not None else "(not live)"
+
+    def lifeline_tops(self) -> np.ndarray:
+        """Per object, the root-held object its lifeline starts from (-1 where not live), by
+        pointer doubling: whole-heap owner names without a walk back per object."""
+        if self._tops is None:
+            lf = self.lifelines
+            top = np.where(lf.parent >= 0, lf.parent, np.arange(len(lf.parent)))
+            m = np.flatnonzero(top[top] != top)
+            while len(m):
+                top[m] = top[top[m]]
+                m = m[top[top[m]] != top[m]]
+            top[lf.depth < 0] = -1
+            self._tops = top
+        return self._tops
+
+    def owner_labels(self, objs: np.ndarray) -> list[str]:
+        """:meth:`owner_label` of many objects at once."""
+        rule, _ = self.owners()
+        tops = self.lifeline_tops()
+        roots: dict[int, str] = {}
+        out = []
+        for r, t in zip(rule[objs].tolist(), tops[objs].tolist()):
+            if r >= 0:
+                out.append(self.rules[r].name)
+                continue
+            ri = int(self.lifelines.root[t]) if t >= 0 else -1
+            if ri < 0:
+                out.append("(not live)")
+                continue
+            if ri not in roots:
+                roots[ri] = self.snap.root(ri).label()
+            out.append(roots[ri])
+        return out
 
     def owner_group(self, obj: int) -> str | None:
         rule, _ = self.owners()

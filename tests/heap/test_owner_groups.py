@@ -102,3 +102,11 @@ def test_limit_keeps_the_largest_groups_and_counts_the_rest(tmp_path):
         cut = owner_groups(view, objs, limit=limit)
         assert cut["groups"] == full[:limit]
         assert cut["more_groups"] == len(full) - limit
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_owner_labels_at_once_match_one_by_one(tmp_path, seed):
+    snap = Snapshot.load(random_heap(str(tmp_path / f"l{seed}.mlpd"), 100 + seed, 800))
+    every = np.arange(len(snap))
+    for view in (OwnershipView(snap), OwnershipView(snap, root_object=int(snap.root_obj[-1]))):
+        assert view.owner_labels(every) == [view.owner_label(o) for o in every.tolist()]
