@@ -9,14 +9,16 @@ current directory (``dlrsim-out/runs/`` for real-runtime runs,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from callsite.errors import DlrsimError
 
@@ -63,6 +65,38 @@ def progress(total: int | float | None, desc: str, *, disable: bool = False, uni
         tty = False
     return tqdm(total=total, desc=desc, file=sys.stderr, delay=1.0, disable=disable or not tty,
                 unit=unit, unit_scale=True, dynamic_ncols=True, leave=False)
+
+
+@contextlib.contextmanager
+def status(desc: str, *, delay: float = 1.0) -> Iterator[None]:
+    """Name a step that has no count to show (building a dominator tree) on stderr while it runs:
+    drawn only on a terminal and only once the step has taken ``delay`` seconds, erased when it
+    ends, so quick commands and logs show nothing."""
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        yield
+        return
+    shown = threading.Event()
+
+    def show() -> None:
+        sys.stderr.write(f"\r{desc}\u2026")
+        sys.stderr.flush()
+        shown.set()
+
+    timer = threading.Timer(delay, show)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()
+        if shown.is_set():
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 # ----------------------------------------------------------------- where files go

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from callsite.errors import DlrsimError
+from callsite.output import status
 
 
 def view_for(snap, args: argparse.Namespace):
@@ -23,7 +24,10 @@ def view_for(snap, args: argparse.Namespace):
         if not sep:
             raise DlrsimError(f"--ignore-ref wants REFERRER:TARGET (each #INDEX or an address), not {spec!r}")
         ignore.append((resolve_object(snap, a), resolve_object(snap, b)))
-    return OwnershipView(snap, c, root_object=resolve_object(snap, root) if root else None, ignore=ignore)
+    with status(f"applying the ownership rules to {len(snap):,} objects"):
+        view = OwnershipView(snap, c, root_object=resolve_object(snap, root) if root else None, ignore=ignore)
+        view.owners()
+    return view
 
 
 def visible_mask(snap, args: argparse.Namespace):

@@ -16,7 +16,7 @@ import sys
 from callsite.commands._common import add_timeout, positive
 from callsite.commands._heap_common import display_name, filter_rows, path_text, view_for, visible_mask
 from callsite.errors import DlrsimError
-from callsite.output import format_table, print_json
+from callsite.output import format_table, print_json, status
 
 
 _PARTIAL = {"on": False}
@@ -177,7 +177,8 @@ def _tree(args: argparse.Namespace):
 
     snap = _snapshot(args.snapshot, args.index, {})
     view = view_for(snap, args)
-    tree = dominator_tree(snap, args.algorithm, view=view if not args.raw else None)
+    with status(f"building the dominator tree of {len(snap):,} objects"):
+        tree = dominator_tree(snap, args.algorithm, view=view if not args.raw else None)
     return snap, view, tree, (class_matcher(args.cls) if args.cls else None)
 
 
@@ -330,7 +331,8 @@ def cmd_domdiff(args: argparse.Namespace) -> int:
     for spec in (args.before, args.after):
         snap = _snapshot(spec, None, cache)
         view = view_for(snap, args)
-        pair.append((view, dominator_tree(snap, args.algorithm, view=view)))
+        with status(f"building the dominator tree of {len(snap):,} objects"):
+            pair.append((view, dominator_tree(snap, args.algorithm, view=view)))
     out = dominator_diff(pair[0], pair[1], keep=class_matcher(args.cls) if args.cls else None)
     out["changes"] = out["changes"][: args.top]
     if args.json:
@@ -417,7 +419,8 @@ def cmd_treemap(args: argparse.Namespace) -> int:
 
     snap = _snapshot(args.snapshot, args.index, {})
     view = view_for(snap, args)
-    tree = dominator_tree(snap, view=view)
+    with status(f"building the dominator tree of {len(snap):,} objects"):
+        tree = dominator_tree(snap, view=view)
     out = args.output or (os.path.splitext(os.path.basename(snap.path))[0] + f".{snap.index}.treemap.html")
     try:
         write_treemap(snap, out, tree, depth=args.depth, children=args.width, min_size=args.min_size or None,

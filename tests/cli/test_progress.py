@@ -51,3 +51,41 @@ def test_no_progress_in_a_pipe():
     p = _run(subprocess.PIPE)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 0 and err == b""
+
+
+STATUS = """
+import time
+from callsite.output import status
+with status("building the dominator tree", delay=0.3):
+    time.sleep(1.0)
+with status("a quick step", delay=5.0):
+    pass
+"""
+
+
+def _pty_run(script: str) -> bytes:
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=slave, env=host._env())
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert p.wait(timeout=60) == 0
+    return out
+
+
+def test_status_names_a_long_step_on_a_terminal_and_erases_it():
+    out = _pty_run(STATUS)
+    assert b"building the dominator tree" in out and out.endswith(b"\r\x1b[K")
+    assert b"a quick step" not in out
+
+
+def test_no_status_in_a_pipe():
+    p = subprocess.run([sys.executable, "-c", STATUS], capture_output=True, env=host._env(), timeout=60)
+    assert p.returncode == 0 and p.stderr == b""
