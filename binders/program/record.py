@@ -16,13 +16,16 @@ not ``object``, a binder kind the format has no name for); replays of such a fil
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from pathlib import Path
 
 from callsite.errors import DlrsimError
+from callsite.semantics import is_framework
 from callsite.workload import BINDER_KINDS, FORMAT, PRIMITIVES, load_workload
 
 _BOX = {clr: short for short, (clr, _) in PRIMITIVES.items()}
+MAX_PARAMETERS = 16  # the most a workload class's method may declare
 _ALIASES = {"object": "System.Object", "void": "System.Void", **{k: v[0] for k, v in PRIMITIVES.items()}}
 
 
@@ -68,17 +71,82 @@ def _delegate_types(delegate: str) -> tuple:
     return tuple(params[:-1]) + (params[-1],) if params else ("System.Void",)
 
 
+def _clr_type(s: str, i: int = 0) -> tuple[str, int]:
+    """A runtime type name from ``s[i:]`` in C# spelling, and where it ends:
+    ``System.Func`2[[System.Int32, mscorlib, ...],[...]]`` -> ``System.Func<System.Int32,System.Int32>``,
+    ``Outer+Inner`` -> ``Outer.Inner``, array ranks kept."""
+    j = i
+    while j < len(s) and s[j] not in "[],":
+        j += 1
+    name = re.sub(r"`\d+", "", s[i:j].strip()).replace("+", ".")
+    args = []
+    if j + 1 < len(s) and s[j] == "[" and s[j + 1] not in "],":
+        j += 1  # generic arguments, each either [assembly-qualified] or bare
+        while True:
+            if s[j] == "[":
+                a, j = _clr_type(s, j + 1)
+                j = s.index("]", j) + 1  # past the argument's assembly name
+            else:
+                a, j = _clr_type(s, j)
+            args.append(a)
+            j += 1
+            if s[j - 1] == "]":
+                break
+    if args:
+        name += "<" + ",".join(args) + ">"
+    while j + 1 < len(s) and s[j] == "[" and s[j + 1] in "],":
+        k = s.index("]", j)
+        name += s[j:k + 1]
+        j = k + 1
+    return name, j
+
+
+def _ranks(suffix: str) -> str:
+    """``[]`` -> ``Array``, ``[,]`` -> ``Array2``, ``[][]`` -> ``ArrayArray``."""
+    return "".join("Array" + (str(r.count(",") + 1) if "," in r else "") for r in re.findall(r"\[,*\]", suffix))
+
+
+def _workload_class(clr: str) -> tuple[str, str | None]:
+    """A class name the workload format takes for a runtime type, and why it is only a stand-in.
+
+    The replay makes every class it does not find as a plain class of that name, so a program's
+    own classes (nested ones too: ``Outer+Inner`` is written ``Outer.Inner``) replay as they
+    always do. The format has no spelling for generic, array or delegate types: those become a
+    plain class with a readable name (``StandIn.System.Func_of_Int32_Int32``), listed as an approximation.
+    """
+    try:
+        cs = _clr_type(clr)[0]
+    except (IndexError, ValueError):
+        cs = clr
+    if all(part.isidentifier() for part in cs.split(".")):
+        return cs, None
+    m = re.fullmatch(r"([\w.]*\w)<(.*)>((?:\[,*\])*)", cs)
+    if m:  # Outer<Args>[]: the arguments by their short names
+        args = re.sub(r"[A-Za-z_]\w*\.", "", m.group(2))
+        ident = f"{m.group(1)}_of_{re.sub(r'[^0-9A-Za-z]+', '_', args).strip('_')}" + _ranks(m.group(3))
+    else:
+        plain = re.match(r"(.*?)((?:\[,*\])*)$", cs)
+        ident = plain.group(1) + _ranks(plain.group(2))
+    parts = [re.sub(r"\W", "_", p) or "_" for p in ident.split(".")]
+    ident = ".".join(p if p[0].isalpha() or p[0] == "_" else "_" + p for p in parts)
+    if is_framework(ident):  # a framework name would be taken for the real type, whose members exist
+        ident = "StandIn." + ident
+    return ident, f"a {cs} stands in as a plain class {ident} (the format names no generic or array types)"
+
+
 def _value(item: str, seen: Counter, constant: bool):
     if item == "null":
         return None
     tag, _, rest = item.partition(":")
     if tag == "T":
-        return {"static": rest}
+        name, why = _workload_class(rest)
+        return ({"static": name}, why) if why else {"static": name}
     if tag == "V":
         typ, _, val = rest.partition(":")
         short = _BOX.get(typ)
         if short is None:
-            return {"new": typ}, f"a value of type {typ} (no such box in the format)"
+            name, why = _workload_class(typ)
+            return {"new": name}, why or f"a value of type {name} (no such box in the format)"
         if constant:
             v = {"int": int, "long": int, "short": int, "byte": int, "sbyte": int, "uint": int, "ulong": int,
                  "ushort": int, "double": float, "float": float, "decimal": float}.get(short, str)
@@ -90,8 +158,44 @@ def _value(item: str, seen: Counter, constant: bool):
         return {"com": "fresh"} if seen[item] == 1 else {"com": f"com{rest}"}
     if tag == "O":
         typ, _, oid = rest.rpartition(":")
-        return {"new": typ} if seen[item] == 1 else {"obj": f"o{oid}", "type": typ}
+        name, why = _workload_class(typ)
+        v = {"new": name} if seen[item] == 1 else {"obj": f"o{oid}", "type": name}
+        return (v, why) if why else v
     return None
+
+
+def _member_classes(script: list, sites: dict, binders: dict) -> dict:
+    """The members the program used on its own objects, declared so that the replay's classes have
+    them: a field per ``GetMember``/``SetMember`` name, a method per ``InvokeMember`` name with the
+    parameter counts it was called with (the program's calls did not throw, so neither should the
+    replay's). Framework types are left out: their members are taken to exist."""
+    fields: dict[str, list] = {}
+    methods: dict[str, dict] = {}
+    for it in script:
+        for c in it:
+            b = binders[sites[c["site"]]["binder"]]
+            recv = c["args"][0] if c["args"] else None
+            if b["kind"] not in ("GetMember", "SetMember", "InvokeMember") or not isinstance(recv, dict):
+                continue
+            typ = recv.get("new") or recv.get("type")
+            if not typ or is_framework(typ):
+                continue
+            fields.setdefault(typ, [])
+            methods.setdefault(typ, {})
+            if b["kind"] == "InvokeMember":
+                if len(c["args"]) - 1 <= MAX_PARAMETERS:
+                    methods[typ].setdefault(b["name"], set()).add(len(c["args"]) - 1)
+            elif b["name"] not in fields[typ]:
+                fields[typ].append(b["name"])
+    out = {}
+    for typ in fields:
+        decl: dict = {}
+        if fields[typ]:
+            decl["fields"] = fields[typ]
+        if methods[typ]:
+            decl["methods"] = {m: sorted(n) if len(n) > 1 else next(iter(n)) for m, n in methods[typ].items()}
+        out[typ] = decl
+    return out
 
 
 def build_workload(state: dict, calls_file: Path, name: str) -> tuple[dict, dict]:
@@ -155,6 +259,9 @@ def build_workload(state: dict, calls_file: Path, name: str) -> tuple[dict, dict
         raise DlrsimError("--record: the program made no dynamic calls that a workload can describe")
     doc = {"format": FORMAT, "name": name, "description": "recorded by dlrsim run", "binders": binders,
            "sites": sites, "script": script}
+    classes = _member_classes(script, sites, binders)
+    if classes:
+        doc["classes"] = classes
     wl = load_workload(doc)  # the loader's own rules: a recorded file must load
     for sid, sname in site_names.items():
         if sname not in wl.sites:

@@ -53,3 +53,52 @@ def test_record_com_round_trip(corpus, runner, tmp_path):
     (wl,) = compare(tmp_path, path, "mono")["scenarios"]
     assert wl["agreement"] == 1.0
     assert wl["real"]["binds"] == site_at(rep, "ComLeak", "COM_LEAK")["binds"] == 150
+
+
+@pytest.mark.parametrize("rt", RUNTIMES)
+def test_record_types_the_format_cannot_name(corpus, runner, tmp_path, rt):
+    # a nested class, a generic delegate, an array and a generic list as dynamic arguments: the
+    # workload still loads (stand-in classes, each listed as an approximation), the program's own
+    # class is declared with the members it used, and the replay agrees call by call
+    need(rt)
+    path = tmp_path / f"shapes-{rt}.yaml"
+    rep = runner.report("--runtime", rt, "--record", str(path), str(corpus["RecordShapes"]), "20")
+    rec = rep["record"]
+    assert rec["calls"] == 6 * 20 and rec["sites"] == 6
+    stand_ins = sorted(a for a in rec["approximations"] if "stands in" in a)
+    assert len(stand_ins) == 3
+    assert "System.Func<System.Int32,System.Int32>" in stand_ins[0]
+    assert "System.Int32[]" in stand_ins[1] and "System.Collections.Generic.List<System.String>" in stand_ins[2]
+    doc = yaml.safe_load(path.read_text())
+    assert doc["classes"] == {"Program.Box": {"fields": ["Value"], "methods": {"Add": 1}}}
+    receivers = {c["args"][0].get("obj") and c["args"][0]["type"] for it in doc["script"] for c in it
+                 if isinstance(c["args"][0], dict) and "obj" in c["args"][0]}
+    assert receivers == {"Program.Box"}  # Program+Box, as C# names it
+    (wl,) = compare(tmp_path, path, rt)["scenarios"]
+    assert wl["agreement"] == 1.0 and wl["calls"] == 6 * 20
+    assert wl["real"]["binds"] == sum(s["binds"] for s in rep["sites"])
+
+
+def test_runtime_type_names_become_workload_class_names():
+    from binders.program.record import _workload_class
+    from callsite.workload import load_workload
+
+    q = ", mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
+    assert _workload_class("Outer+Inner+Deep") == ("Outer.Inner.Deep", None)
+    assert _workload_class("App.Widget") == ("App.Widget", None)
+    name, why = _workload_class(f"System.Collections.Generic.Dictionary`2[[System.String{q}],"
+                                f"[System.Collections.Generic.List`1[[System.Int32{q}]]{q}]]")
+    assert name == "StandIn.System.Collections.Generic.Dictionary_of_String_List_Int32"
+    assert "System.Collections.Generic.Dictionary<System.String,System.Collections.Generic.List<System.Int32>>" in why
+    assert _workload_class("System.Byte[,]")[0] == "StandIn.System.ByteArray2"
+    assert _workload_class("App.Node`1[App.Leaf][]")[0] == "App.Node_of_LeafArray"
+    assert _workload_class("Program+<>c__DisplayClass0_0")[0] == "Program.__c__DisplayClass0_0"
+    # every name, stand-in or not, is one the workload loader takes
+    for clr in ("Outer+Inner", f"System.Func`2[[System.Int32{q}],[System.Int32{q}]]", "System.Byte[,]",
+                "Program+<>c__DisplayClass0_0", "App.Node`1[App.Leaf][]"):
+        doc = {"format": "dlrsim-workload/1", "name": "names",
+               "binders": {"b": {"kind": "InvokeMember", "name": "KeepAlive",
+                                 "args": [["UseCompileTimeType", "IsStaticType"], []]}},
+               "sites": {"s": {"binder": "b"}},
+               "script": [[{"site": "s", "args": [{"static": "System.GC"}, {"new": _workload_class(clr)[0]}]}]]}
+        load_workload(doc)

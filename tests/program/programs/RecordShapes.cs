@@ -1,0 +1,35 @@
+// Argument types a dlrsim-workload/1 file has no spelling for (a nested class, a generic delegate,
+// an array, a generic list) and members used on the program's own class: `dlrsim run --record`
+// must still write a workload that loads and replays.
+using System;
+using System.Collections.Generic;
+
+public static class Program
+{
+    public class Box
+    {
+        public object Value;
+        public object Add(object a) { return a; }
+    }
+
+    public static int Main(string[] args)
+    {
+        int n = int.Parse(args[0]);
+        dynamic box = new Box();
+        object sink = null;
+        for (int i = 0; i < n; i++)
+        {
+            box.Value = (object)i;  // SHAPES_SET
+            sink = box.Value;  // SHAPES_GET
+            sink = box.Add((object)i);  // SHAPES_CALL
+            dynamic f = new Func<int, int>(x => x + 1);
+            GC.KeepAlive(f);  // SHAPES_DELEGATE
+            dynamic a = new int[3];
+            GC.KeepAlive(a);  // SHAPES_ARRAY
+            dynamic l = new List<string>();
+            GC.KeepAlive(l);  // SHAPES_LIST
+        }
+        Console.WriteLine(sink);
+        return 0;
+    }
+}
