@@ -371,9 +371,10 @@ def _build_checked(doc: Mapping, where: str) -> Workload:
     if not raw_sites:
         raise ctx.fail("sites", "define at least one site")
     sites: dict[str, SiteSpec] = {}
+    typed: dict[str, tuple] = {}
     for k, v in raw_sites.items():
         p = f"sites.{k}"
-        _keys(ctx, p, v, {"binder", "lifetime", "binder_per_iteration"}, {"binder"})
+        _keys(ctx, p, v, {"binder", "lifetime", "binder_per_iteration", "params", "returns"}, {"binder"})
         b = v["binder"]
         if not isinstance(b, str) or b not in binders:
             raise ctx.fail(f"{p}.binder", f"unknown binder {_show(b)} (defined: {_listing(binders)})")
@@ -386,6 +387,7 @@ def _build_checked(doc: Mapping, where: str) -> Workload:
         if bpi and lifetime != "per-iteration":
             raise ctx.fail(f"{p}.binder_per_iteration", "a static site creates its binder once; use lifetime: per-iteration")
         sites[str(k)] = SiteSpec(str(k), b, lifetime, bpi)
+        typed[str(k)] = _site_types(ctx, p, v, binders[b])
 
     forms = [k for k in ("body", "calls", "script") if k in doc]
     if len(forms) != 1:
@@ -447,7 +449,8 @@ def _build_checked(doc: Mapping, where: str) -> Workload:
 
     binders = _apply_casts(ctx, binders, sites, script)
     literals = _literal_types(ctx, binders, sites, script)
-    sites = {k: replace(s, delegate=_delegate(binders[s.binder], literals.get(k, {})))
+    sites = {k: replace(s, delegate=_typed_delegate(ctx, f"sites.{k}", _delegate(binders[s.binder], literals.get(k, {})),
+                                                    *typed[k]))
              for k, s in sites.items()}
     classes = _classes(ctx, doc.get("classes", {}))
     return Workload(name=name, binders=binders, sites=sites, script=script, description=description,
@@ -476,6 +479,44 @@ def _apply_casts(ctx: _Ctx, binders: dict, sites: dict, script: list) -> dict:
             spec = replace(spec, args=args)
         out[name] = spec
     return out
+
+
+def _delegate_type(ctx: _Ctx, path: str, v: Any) -> str:
+    """A delegate parameter or return type: ``object`` (the default), ``void``, a primitive alias or a class."""
+    if v in ("object", "void"):
+        return v
+    t = _type_name(_class_name(ctx, path, v))
+    return "object" if t == "System.Object" else t
+
+
+def _site_types(ctx: _Ctx, path: str, v: Mapping, spec: BinderSpec) -> tuple:
+    """A site's ``params`` (one type per binder argument) and ``returns``, as the compiler typed its
+    delegate: ``total += d.Value`` with ``int total`` makes ``Func<CallSite, int, object, object>``.
+    Without them every parameter is ``object`` (literals and ``Type`` receivers excepted)."""
+    params = v.get("params")
+    if params is not None:
+        if not isinstance(params, list) or len(params) != len(spec.args):
+            raise ctx.fail(f"{path}.params", f"expected a list of {len(spec.args)} type names, one per binder argument")
+        params = tuple(_delegate_type(ctx, f"{path}.params[{i}]", t) for i, t in enumerate(params))
+        if "void" in params:
+            raise ctx.fail(f"{path}.params[{params.index('void')}]", "a parameter cannot be void")
+    returns = _delegate_type(ctx, f"{path}.returns", v["returns"]) if "returns" in v else None
+    return params, returns
+
+
+def _typed_delegate(ctx: _Ctx, path: str, base: tuple, params: tuple | None, returns: str | None) -> tuple:
+    """The derived delegate with the site's declared types put in (``object`` keeps the derived one)."""
+    out = list(base)
+    for i, t in enumerate(params or ()):
+        if t == "object" or t == out[i]:
+            continue
+        if out[i] != "object":
+            raise ctx.fail(f"{path}.params[{i}]", f"argument {i} is typed {out[i]} already (a literal or a Type "
+                                                  f"receiver), not {t}")
+        out[i] = t
+    if returns is not None:
+        out[-1] = returns
+    return tuple(out)
 
 
 def _literal_types(ctx: _Ctx, binders: dict, sites: dict, script: list) -> dict:

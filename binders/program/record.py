@@ -134,6 +134,35 @@ def _workload_class(clr: str) -> tuple[str, str | None]:
     return ident, f"a {cs} stands in as a plain class {ident} (the format names no generic or array types)"
 
 
+def _format_type(clr: str) -> str | None:
+    """A delegate type as the format writes it (``int``, ``object``, ``System.Type``), None when it has no spelling."""
+    if clr in ("System.Object", "object"):
+        return "object"
+    if clr in ("System.Void", "void"):
+        return "void"
+    if clr in _BOX:
+        return _BOX[clr]
+    if clr == "System.Type":
+        return clr
+    return None
+
+
+def _site_types(delegate: str, nargs: int) -> dict:
+    """``params``/``returns`` for a site whose compiler-made delegate is typed beyond ``object``
+    (``total += d.Value`` with ``int total``); types the format cannot spell stay ``object``."""
+    *params, ret = _delegate_types(delegate)
+    if len(params) != nargs:
+        return {}
+    ps = [_format_type(t) or "object" for t in params]
+    out: dict = {}
+    if any(t != "object" for t in ps):
+        out["params"] = ps
+    r = _format_type(ret)
+    if r is not None and r != "object":
+        out["returns"] = r
+    return out
+
+
 def _value(item: str, seen: Counter, constant: bool):
     if item == "null":
         return None
@@ -223,6 +252,7 @@ def build_workload(state: dict, calls_file: Path, name: str) -> tuple[dict, dict
         site = {"binder": key, "lifetime": "per-iteration" if per_execution else "static"}
         if each:
             site["binder_per_iteration"] = True
+        site.update(_site_types(r["delegate"], len(b.get("args", [None]))))
         sites[sname] = site
         site_names[sid] = sname
         constants[sid] = {k for k, a in enumerate(b.get("args", [])) if "Constant" in (a if isinstance(a, list) else a["flags"])}

@@ -1,6 +1,7 @@
 // Argument types a dlrsim-workload/1 file has no spelling for (a nested class, a generic delegate,
-// an array, a generic list) and members used on the program's own class: `dlrsim run --record`
-// must still write a workload that loads and replays.
+// an array, a generic list), members used on the program's own class, and delegates the compiler
+// types beyond object (an int operand, a bool result): `dlrsim run --record` must still write a
+// workload that loads and replays.
 using System;
 using System.Collections.Generic;
 
@@ -17,6 +18,7 @@ public static class Program
         int n = int.Parse(args[0]);
         dynamic box = new Box();
         object sink = null;
+        int total = 0;
         for (int i = 0; i < n; i++)
         {
             box.Value = (object)i;  // SHAPES_SET
@@ -28,8 +30,10 @@ public static class Program
             GC.KeepAlive(a);  // SHAPES_ARRAY
             dynamic l = new List<string>();
             GC.KeepAlive(l);  // SHAPES_LIST
+            total += box.Value;  // SHAPES_TYPED
+            if (box.Value > 5) total++;  // SHAPES_TRUE
         }
-        Console.WriteLine(sink);
+        Console.WriteLine(total);
         return 0;
     }
 }
