@@ -28,10 +28,11 @@ def _run(stderr) -> subprocess.Popen:
                             env=host._env())
 
 
-def test_progress_is_drawn_on_a_terminal_and_cleared():
+def _pty_run(script: str) -> bytes:
+    """What ``script`` writes to stderr when stderr is a 100-column terminal."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    p = _run(slave)
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=slave, env=host._env())
     os.close(slave)
     out = b""
     while True:
@@ -43,6 +44,11 @@ def test_progress_is_drawn_on_a_terminal_and_cleared():
             break
         out += chunk
     assert p.wait(timeout=60) == 0
+    return out
+
+
+def test_progress_is_drawn_on_a_terminal_and_cleared():
+    out = _pty_run(SCRIPT)
     assert b"counting" in out and b"%|" in out
     assert out.rstrip(b" ").endswith(b"\r"), "the bar clears itself, so a following line stands alone"
 
@@ -61,23 +67,6 @@ with status("building the dominator tree", delay=0.3):
 with status("a quick step", delay=5.0):
     pass
 """
-
-
-def _pty_run(script: str) -> bytes:
-    master, slave = pty.openpty()
-    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=slave, env=host._env())
-    os.close(slave)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    assert p.wait(timeout=60) == 0
-    return out
 
 
 def test_status_names_a_long_step_on_a_terminal_and_erases_it():
