@@ -108,10 +108,18 @@ def cache_root() -> Path:
     return Path(base) / "dlrsim"
 
 
+#: Builds of other versions (``PREFIX-OTHERHASH``) older than this are removed when a new one is made.
+STALE_BUILD_SECONDS = 7 * 24 * 3600
+
+
 def build_in_cache(name: str, build: Callable[[Path], None]) -> Path:
     """``cache_root()/NAME``, made by ``build(folder)`` in a fresh folder beside it and then renamed
     into place: a build that fails or is interrupted leaves nothing half-written, and two processes
-    building at once both end up with one complete copy."""
+    building at once both end up with one complete copy.
+
+    ``NAME`` is ``PREFIX-HASH`` of the sources; a new build removes the builds of other versions
+    untouched for a week (:func:`prune_builds`), so upgrades do not pile up copies, while two
+    checkouts of different versions used side by side do not rebuild each other's."""
     final = cache_root() / name
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="build-", dir=final.parent))
@@ -123,7 +131,24 @@ def build_in_cache(name: str, build: Callable[[Path], None]) -> Path:
             pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    prune_builds(final)
     return final
+
+
+def prune_builds(current: Path, *, older_than: float = STALE_BUILD_SECONDS) -> list[Path]:
+    """Remove the other versions' builds beside ``current`` (same prefix before the last ``-``)
+    last modified more than ``older_than`` seconds ago; returns what was removed."""
+    prefix = current.name.rsplit("-", 1)[0] + "-"
+    cutoff = time.time() - older_than
+    removed = []
+    for other in current.parent.glob(prefix + "*"):
+        try:
+            if other != current and other.is_dir() and other.stat().st_mtime < cutoff:
+                shutil.rmtree(other)
+                removed.append(other)
+        except OSError:  # in use by another process's build, or gone already
+            continue
+    return removed
 
 
 def output_folder(kind: str) -> Path:
