@@ -24,9 +24,11 @@ clr.AddReference("Microsoft.CSharp")
 
 import System  # noqa: E402
 from System import Type  # noqa: E402
-from System.Reflection import (AssemblyName, BindingFlags, CallingConventions, MethodAttributes,  # noqa: E402
-                               ParameterAttributes, TypeAttributes, FieldAttributes)
-from System.Reflection.Emit import AssemblyBuilder, AssemblyBuilderAccess, OpCodes  # noqa: E402
+from System.Reflection import (AssemblyName, BindingFlags, CallingConventions, DefaultMemberAttribute,  # noqa: E402
+                               MethodAttributes, ParameterAttributes, PropertyAttributes, TypeAttributes,
+                               FieldAttributes)
+from System.Reflection.Emit import (AssemblyBuilder, AssemblyBuilderAccess, CustomAttributeBuilder,  # noqa: E402
+                                    OpCodes)
 from System.Runtime.CompilerServices import CallSiteBinder  # noqa: E402
 
 _NONPUB_INST = BindingFlags.NonPublic | BindingFlags.Instance
@@ -106,8 +108,31 @@ class Emitter:
                 il = m.GetILGenerator()
                 il.Emit(OpCodes.Ldnull)
                 il.Emit(OpCodes.Ret)
+        if getattr(decl, "indexers", None):
+            self._indexers(tb, sorted(decl.indexers))
         t = self.declared[decl] = tb.CreateType()
         return t
+
+    @staticmethod
+    def _indexers(tb, counts: list) -> None:
+        """``public object this[object a0, ...] { get => null; set {} }`` per index count, named
+        ``Item`` and marked as the default member, as C# compiles an indexer."""
+        obj = clr.GetClrType(System.Object)
+        attrs = MethodAttributes.Public | MethodAttributes.HideBySig | MethodAttributes.SpecialName
+        for n in counts:
+            params = System.Array[Type]([obj] * n)
+            prop = tb.DefineProperty("Item", getattr(PropertyAttributes, "None"), obj, params)
+            get = tb.DefineMethod("get_Item", attrs, obj, params)
+            il = get.GetILGenerator()
+            il.Emit(OpCodes.Ldnull)
+            il.Emit(OpCodes.Ret)
+            set_ = tb.DefineMethod("set_Item", attrs, clr.GetClrType(System.Void), System.Array[Type]([obj] * (n + 1)))
+            il = set_.GetILGenerator()
+            il.Emit(OpCodes.Ret)
+            prop.SetGetMethod(get)
+            prop.SetSetMethod(set_)
+        ctor = clr.GetClrType(DefaultMemberAttribute).GetConstructor(System.Array[Type]([clr.GetClrType(System.String)]))
+        tb.SetCustomAttribute(CustomAttributeBuilder(ctor, System.Array[System.Object](["Item"])))
 
     def plain_class(self, name: str) -> Type:
         """A public class with a default constructor, made once per name."""

@@ -251,6 +251,10 @@ class Replayer:
             return Binder.BinaryOperation(bflags, System.Enum.Parse(_t(ExpressionType), spec.operation), ctx, infos)
         if k == "UnaryOperation":
             return Binder.UnaryOperation(bflags, System.Enum.Parse(_t(ExpressionType), spec.operation), ctx, infos)
+        if k == "GetIndex":
+            return Binder.GetIndex(bflags, ctx, infos)
+        if k == "SetIndex":
+            return Binder.SetIndex(bflags, ctx, infos)
         raise ValueError(f"unknown binder kind {k!r}")
 
     def uses_com(self, workload) -> bool:

@@ -38,7 +38,7 @@ from callsite.rulecache import RuleCache
 from callsite.workload import BinderSpec
 
 # Binders whose Fallback* asks ComBinder first when ENABLECOMBINDER is set.
-COM_BINDER_KINDS = {"InvokeMember", "GetMember", "SetMember", "Invoke", "Convert"}
+COM_BINDER_KINDS = {"InvokeMember", "GetMember", "SetMember", "Invoke", "Convert", "GetIndex", "SetIndex"}
 
 NULL_CLASS, COM_CLASS, OTHER_CLASS = 0, 1, 2
 
@@ -131,6 +131,10 @@ def _action(spec: BinderSpec) -> str:
         return f"convert to {spec.type}"
     if spec.kind in ("BinaryOperation", "UnaryOperation"):
         return f"operator {spec.operation}"
+    if spec.kind == "GetIndex":
+        return "get [...]"
+    if spec.kind == "SetIndex":
+        return "set [...]"
     return "invoke delegate"
 
 

@@ -46,6 +46,9 @@ STATIC_METHODS = {
 PARAMETER_NAMES = {"Equals": ("obj",), "CompareTo": ("obj",)}
 
 INTEGRAL = tuple(t for t in INTEGRAL_RANGES if t != "System.Char")
+# an index of these types converts implicitly to int (string's this[int])
+IMPLICIT_TO_INT = {t: {"System.Int32"} for t in ("System.SByte", "System.Byte", "System.Int16", "System.UInt16",
+                                                 "System.Char")}
 SIGNED = ("System.SByte", "System.Int16", "System.Int32", "System.Int64")
 IMPLICIT = {  # implicit numeric conversions, ECMA-334 §10.2.3
     "System.SByte": {"System.Int16", "System.Int32", "System.Int64", "System.Single", "System.Double", "System.Decimal"},
@@ -202,6 +205,40 @@ class World:
         fields = self._fields(recv.type)
         return False if fields is None else spec.name not in fields
 
+    def _indexers(self, type_name: str) -> set | None:
+        """Index counts of the type's indexers, or None when not modelled (assume present)."""
+        decl = self.classes.get(type_name)
+        if decl is not None:
+            return set(decl.indexers)
+        if type_name == "System.String":
+            return {1}  # this[int] (read-only)
+        if type_name in NUMERIC or type_name in ("System.Boolean", COM_TYPE) or not is_framework(type_name):
+            return set()
+        return None
+
+    def _get_index(self, spec: BinderSpec, args: tuple) -> bool:
+        recv, index = args[0], args[1:]
+        if recv.type is None:
+            return True
+        counts = self._indexers(recv.type)
+        if counts is None:
+            return False
+        if len(index) not in counts:
+            return True
+        if recv.type == "System.String":  # this[int]: an int-convertible index within the string
+            i = index[0]
+            if i.type is None or (i.type != "System.Int32" and "System.Int32" not in IMPLICIT_TO_INT.get(i.type, ())):
+                return True
+            return i.value is not None and not 0 <= _exact(i.value) < len(recv.value if isinstance(recv.value, str) else "s")
+        return False
+
+    def _set_index(self, spec: BinderSpec, args: tuple) -> bool:
+        recv, index = args[0], args[1:-1]
+        if recv.type is None or recv.type == "System.String":
+            return True  # a null receiver; a string's indexer is read-only
+        counts = self._indexers(recv.type)
+        return False if counts is None else len(index) not in counts
+
     # ------------------------------------------------------------ conversions
     def _convert(self, spec: BinderSpec, args: tuple) -> bool:
         src, target = args[0], spec.type
@@ -344,7 +381,8 @@ class World:
 
 _BY_KIND = {"InvokeMember": World._invoke_member, "GetMember": World._get_member,
             "SetMember": World._set_member, "Convert": World._convert,
-            "BinaryOperation": World._binary, "UnaryOperation": World._unary}
+            "BinaryOperation": World._binary, "UnaryOperation": World._unary,
+            "GetIndex": World._get_index, "SetIndex": World._set_index}
 
 
 def arg_of(value) -> Arg:

@@ -27,6 +27,8 @@ BINDER_KINDS = {
     "Convert": (False, 1, 1),
     "BinaryOperation": (False, 2, 2),
     "UnaryOperation": (False, 1, 1),
+    "GetIndex": (False, 2, None),      # receiver, index...
+    "SetIndex": (False, 3, None),      # receiver, index..., value
 }
 # What each Binder.X(...) factory keeps of its CSharpBinderFlags (Microsoft.CSharp
 # Binder.cs); ConvertExplicit and ConvertArrayIndex become the conversion kind.
@@ -38,6 +40,8 @@ KEPT_FLAGS = {
     "InvokeMember": frozenset({"InvokeSimpleName", "InvokeSpecialName", "ResultDiscarded"}),
     "SetMember": frozenset({"ValueFromCompoundAssignment", "CheckedContext"}),
     "UnaryOperation": frozenset({"CheckedContext"}),
+    "GetIndex": frozenset(),  # Binder.GetIndex ignores its flags
+    "SetIndex": frozenset({"ValueFromCompoundAssignment", "CheckedContext"}),
 }
 BINDER_FLAGS = {"None", "CheckedContext", "InvokeSimpleName", "InvokeSpecialName",
                 "BinaryOperationLogical", "ConvertExplicit", "ConvertArrayIndex",
@@ -223,6 +227,7 @@ class ClassDecl:
     name: str
     fields: frozenset = frozenset()
     methods: tuple = ()   # ((name, frozenset of parameter counts), ...), sorted
+    indexers: frozenset = frozenset()  # parameter counts of its indexers (``this[object, ...]``)
 
     def method_arities(self, name: str) -> frozenset:
         for n, arities in self.methods:

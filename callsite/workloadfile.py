@@ -293,7 +293,7 @@ def _value(ctx: _Ctx, path: str, v: Any, allow_cycle: bool = True) -> tuple[Any,
 
 
 def _classes(ctx: _Ctx, raw: Any) -> dict:
-    """``classes: {Widget: {fields: [Foo], methods: {Run: 1, Add: [1, 2]}}}``."""
+    """``classes: {Widget: {fields: [Foo], methods: {Run: 1, Add: [1, 2]}, indexer: 1}}``."""
     if raw is None:
         return {}
     _keys(ctx, "classes", raw, set(raw) if isinstance(raw, Mapping) else set())
@@ -302,7 +302,7 @@ def _classes(ctx: _Ctx, raw: Any) -> dict:
         path = f"classes.{k}"
         name = _type_name(_class_name(ctx, path, k if isinstance(k, str) else str(k)))
         v = {} if v is None else v
-        _keys(ctx, path, v, {"fields", "methods"})
+        _keys(ctx, path, v, {"fields", "methods", "indexer"})
         fields = v.get("fields", [])
         if not isinstance(fields, list):
             raise ctx.fail(f"{path}.fields", "expected a list of field names")
@@ -321,7 +321,11 @@ def _classes(ctx: _Ctx, raw: Any) -> dict:
             if not counts or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 16 for c in counts):
                 raise ctx.fail(mp, "expected a parameter count (0 to 16) or a list of them")
             ms.append((m, frozenset(counts)))
-        out[name] = ClassDecl(name, frozenset(fields), tuple(sorted(ms, key=lambda x: x[0])))
+        idx = v.get("indexer", [])
+        idx = idx if isinstance(idx, list) else [idx]
+        if not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= 16 for c in idx):
+            raise ctx.fail(f"{path}.indexer", "expected an index count (1 to 16) or a list of them")
+        out[name] = ClassDecl(name, frozenset(fields), tuple(sorted(ms, key=lambda x: x[0])), frozenset(idx))
     return out
 
 

@@ -196,24 +196,33 @@ def _value(item: str, seen: Counter, constant: bool):
 def _member_classes(script: list, sites: dict, binders: dict) -> dict:
     """The members the program used on its own objects, declared so that the replay's classes have
     them: a field per ``GetMember``/``SetMember`` name, a method per ``InvokeMember`` name with the
-    parameter counts it was called with (the program's calls did not throw, so neither should the
-    replay's). Framework types are left out: their members are taken to exist."""
+    parameter counts it was called with, an indexer per index count of ``GetIndex``/``SetIndex``
+    (the program's calls did not throw, so neither should the replay's). Framework types are left
+    out: their members are taken to exist; stand-ins for generic or array types are declared."""
     fields: dict[str, list] = {}
     methods: dict[str, dict] = {}
+    indexers: dict[str, set] = {}
+    kinds = ("GetMember", "SetMember", "InvokeMember", "GetIndex", "SetIndex")
     for it in script:
         for c in it:
             b = binders[sites[c["site"]]["binder"]]
             recv = c["args"][0] if c["args"] else None
-            if b["kind"] not in ("GetMember", "SetMember", "InvokeMember") or not isinstance(recv, dict):
+            if b["kind"] not in kinds or not isinstance(recv, dict):
                 continue
             typ = recv.get("new") or recv.get("type")
             if not typ or is_framework(typ):
                 continue
             fields.setdefault(typ, [])
             methods.setdefault(typ, {})
+            indexers.setdefault(typ, set())
+            n = len(c["args"]) - 1
             if b["kind"] == "InvokeMember":
-                if len(c["args"]) - 1 <= MAX_PARAMETERS:
-                    methods[typ].setdefault(b["name"], set()).add(len(c["args"]) - 1)
+                if n <= MAX_PARAMETERS:
+                    methods[typ].setdefault(b["name"], set()).add(n)
+            elif b["kind"] in ("GetIndex", "SetIndex"):
+                n -= b["kind"] == "SetIndex"  # the last argument is the value
+                if 1 <= n <= MAX_PARAMETERS:
+                    indexers[typ].add(n)
             elif b["name"] not in fields[typ]:
                 fields[typ].append(b["name"])
     out = {}
@@ -223,6 +232,8 @@ def _member_classes(script: list, sites: dict, binders: dict) -> dict:
             decl["fields"] = fields[typ]
         if methods[typ]:
             decl["methods"] = {m: sorted(n) if len(n) > 1 else next(iter(n)) for m, n in methods[typ].items()}
+        if indexers[typ]:
+            decl["indexer"] = sorted(indexers[typ]) if len(indexers[typ]) > 1 else next(iter(indexers[typ]))
         out[typ] = decl
     return out
 

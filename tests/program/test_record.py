@@ -59,27 +59,29 @@ def test_record_com_round_trip(corpus, runner, tmp_path):
 def test_record_types_the_format_cannot_name(corpus, runner, tmp_path, rt):
     # a nested class, a generic delegate, an array and a generic list as dynamic arguments: the
     # workload still loads (stand-in classes, each listed as an approximation), the program's own
-    # class is declared with the members it used, the compiler's typed delegates (an int operand,
+    # class and the list are declared with the members and indexers used, the compiler's typed delegates (an int operand,
     # a bool result) are written as the site's params/returns, and the replay agrees call by call
     need(rt)
     path = tmp_path / f"shapes-{rt}.yaml"
     rep = runner.report("--runtime", rt, "--record", str(path), str(corpus["RecordShapes"]), "20")
     rec = rep["record"]
-    assert rec["calls"] == 12 * 20 and rec["sites"] == 12
-    stand_ins = sorted(a for a in rec["approximations"] if "stands in" in a)
-    assert len(stand_ins) == 3 and len(rec["approximations"]) == 3
-    assert "System.Func<System.Int32,System.Int32>" in stand_ins[0]
-    assert "System.Int32[]" in stand_ins[1] and "System.Collections.Generic.List<System.String>" in stand_ins[2]
+    assert rec["calls"] == 16 * 20 and rec["sites"] == 16
+    # every approximation is a stand-in (one line per site), for exactly these three types
+    assert rec["approximations"] and all("stands in" in a for a in rec["approximations"])
+    named = {a.split(": a ", 1)[1].split(" stands in")[0] for a in rec["approximations"]}
+    assert named == {"System.Func<System.Int32,System.Int32>", "System.Int32[]",
+                     "System.Collections.Generic.List<System.String>"}
     doc = yaml.safe_load(path.read_text())
-    assert doc["classes"] == {"Program.Box": {"fields": ["Value"], "methods": {"Add": 1}}}
+    assert doc["classes"] == {"Program.Box": {"fields": ["Value"], "methods": {"Add": 1}, "indexer": 1},
+                              "StandIn.System.Collections.Generic.List_of_String": {"methods": {"Add": 1}, "indexer": 1}}
     receivers = {c["args"][0]["type"] for it in doc["script"] for c in it
                  if isinstance(c["args"][0], dict) and "obj" in c["args"][0]}
-    assert receivers == {"Program.Box"}  # Program+Box, as C# names it
+    assert "Program.Box" in receivers and not any("+" in r for r in receivers)  # Program+Box, as C# names it
     typed = [s for s in doc["sites"].values() if "params" in s or "returns" in s]
     assert any(s.get("params") == ["int", "object"] for s in typed)  # total += box.Value
     assert any(s.get("returns") == "bool" for s in typed)
     (wl,) = compare(tmp_path, path, rt)["scenarios"]
-    assert wl["agreement"] == 1.0 and wl["calls"] == 12 * 20
+    assert wl["agreement"] == 1.0 and wl["calls"] == 16 * 20
     assert wl["real"]["binds"] == sum(s["binds"] for s in rep["sites"])
 
 

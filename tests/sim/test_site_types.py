@@ -73,3 +73,43 @@ def test_bad_types_are_one_line_errors(site, value, message):
     with pytest.raises(DlrsimError) as err:
         load_workload(doc)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+INDEXED = {
+    "format": "dlrsim-workload/1", "name": "indexed",
+    "classes": {"Grid": {"indexer": [1, 2]}, "Plain": {}},
+    "binders": {"get": {"kind": "GetIndex", "args": [[], []]}, "set": {"kind": "SetIndex", "args": [[], [], []]}},
+    "sites": {"g": {"binder": "get"}, "s": {"binder": "set"}},
+    "iterations": 4,
+    "body": [{"site": "g", "args": [{"cycle": [{"new": "Grid"}, {"new": "Plain"}, {"box": "string", "value": "ab"},
+                                               {"box": "string", "value": "ab"}]},
+                                    {"cycle": [{"box": "int"}, {"box": "int"}, {"box": "int", "value": 1},
+                                               {"box": "int", "value": 2}]}]},
+             {"site": "s", "args": [{"cycle": [{"new": "Grid"}, {"new": "Plain"}, {"box": "string"}, {"new": "Grid"}]},
+                                    {"box": "int"}, {"box": "int"}]}],
+}
+
+
+def test_indexers_bind_and_throw_as_declared():
+    from callsite.semantics import throw_counts
+
+    wl = load_workload(INDEXED)
+    assert wl.classes["Grid"].indexers == frozenset({1, 2})
+    # g: Plain has no indexer, "ab"[2] is out of range; s: Plain again, and a string is read-only
+    assert throw_counts(wl, 8) == {"g": 2, "s": 2}
+    res = simulate(wl, "mono", 8).to_dict()
+    assert {s["name"]: s["binds"] for s in res["sites"]} == {"g": 3, "s": 3}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"binders": {"get": {"kind": "GetIndex", "args": [[]]}}}, "binders.get.args: GetIndex takes at least 2"),
+    ({"binders": {"get": {"kind": "GetIndex", "name": "Item", "args": [[], []]}}}, "binders.get.name: GetIndex binders have no member name"),
+    ({"classes": {"Grid": {"indexer": 0}}}, "classes.Grid.indexer: expected an index count (1 to 16)"),
+])
+def test_indexer_errors(change, message):
+    doc = copy.deepcopy(INDEXED)
+    for k, v in change.items():
+        doc[k].update(v)
+    with pytest.raises(DlrsimError) as err:
+        load_workload(doc)
+    assert message in str(err.value)

@@ -1,7 +1,7 @@
 // Argument types a dlrsim-workload/1 file has no spelling for (a nested class, a generic delegate,
-// an array, a generic list), members used on the program's own class, and delegates the compiler
-// types beyond object (an int operand, a bool result): `dlrsim run --record` must still write a
-// workload that loads and replays.
+// an array, a generic list), members and indexers used on the program's own class and on the
+// list, and delegates the compiler types beyond object (an int operand, a bool result):
+// `dlrsim run --record` must still write a workload that loads and replays.
 using System;
 using System.Collections.Generic;
 
@@ -11,6 +11,7 @@ public static class Program
     {
         public object Value;
         public object Add(object a) { return a; }
+        public object this[object key] { get { return key; } set { Value = value; } }
     }
 
     public static int Main(string[] args)
@@ -30,6 +31,10 @@ public static class Program
             GC.KeepAlive(a);  // SHAPES_ARRAY
             dynamic l = new List<string>();
             GC.KeepAlive(l);  // SHAPES_LIST
+            l.Add("x");  // SHAPES_LIST_ADD
+            sink = l[0];  // SHAPES_LIST_INDEX
+            box[i] = (object)i;  // SHAPES_SET_INDEX
+            sink = box[i];  // SHAPES_GET_INDEX
             total += box.Value;  // SHAPES_TYPED
             if (box.Value > 5) total++;  // SHAPES_TRUE
         }
