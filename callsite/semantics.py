@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from callsite.clrvalues import DECIMAL_MAX, FLOATING, INTEGRAL_RANGES, NUMERIC
-from callsite.workload import COM_TYPE, RUNTIME_TYPE, BinderSpec
+from callsite.workload import COM_TYPE, PRIMITIVES, RUNTIME_TYPE, BinderSpec
 
 OBJECT_METHODS = {"Equals": {1}, "GetHashCode": {0}, "ToString": {0}, "GetType": {0}}
 # Instance members of the primitives and string beyond System.Object's that workloads use.
@@ -46,9 +46,6 @@ STATIC_METHODS = {
 PARAMETER_NAMES = {"Equals": ("obj",), "CompareTo": ("obj",)}
 
 INTEGRAL = tuple(t for t in INTEGRAL_RANGES if t != "System.Char")
-# an index of these types converts implicitly to int (string's this[int])
-IMPLICIT_TO_INT = {t: {"System.Int32"} for t in ("System.SByte", "System.Byte", "System.Int16", "System.UInt16",
-                                                 "System.Char")}
 SIGNED = ("System.SByte", "System.Int16", "System.Int32", "System.Int64")
 IMPLICIT = {  # implicit numeric conversions, ECMA-334 §10.2.3
     "System.SByte": {"System.Int16", "System.Int32", "System.Int64", "System.Single", "System.Double", "System.Decimal"},
@@ -227,9 +224,10 @@ class World:
             return True
         if recv.type == "System.String":  # this[int]: an int-convertible index within the string
             i = index[0]
-            if i.type is None or (i.type != "System.Int32" and "System.Int32" not in IMPLICIT_TO_INT.get(i.type, ())):
+            if i.type is None or (i.type != "System.Int32" and "System.Int32" not in IMPLICIT.get(i.type, ())):
                 return True
-            return i.value is not None and not 0 <= _exact(i.value) < len(recv.value if isinstance(recv.value, str) else "s")
+            text = recv.value if isinstance(recv.value, str) else PRIMITIVES["string"][1]  # a fresh box's default
+            return i.value is not None and not 0 <= _exact(i.value) < len(text)
         return False
 
     def _set_index(self, spec: BinderSpec, args: tuple) -> bool:

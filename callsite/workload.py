@@ -71,6 +71,7 @@ STATIC_ALIASES = {
 COM_TYPE = "System.__ComObject"
 MAX_CALLS = 10 ** 15   # calls and fresh objects are numbered in 64 bits (callsite.program)
 MAX_POLY = 100_000     # {poly: N} builds N classes up front; past L2's 128 every N behaves alike
+MAX_PARAMETERS = 16    # a declared method's parameters or indexer's indexes (the delegate types go to 16)
 MAX_ITEMS = 1_000_000  # calls, values and argument infos a document may hold (YAML aliases repeat them)
 RUNTIME_TYPE = "System.RuntimeType"
 

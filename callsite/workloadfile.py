@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from callsite.clrvalues import NotConvertible, to_clr
 from callsite.errors import WorkloadError
-from callsite.workload import (ARG_FLAGS, BINDER_FLAGS, BINDER_KINDS, FORMAT, MAX_CALLS, MAX_ITEMS,
+from callsite.workload import (ARG_FLAGS, BINDER_FLAGS, BINDER_KINDS, FORMAT, MAX_CALLS, MAX_ITEMS, MAX_PARAMETERS,
                                MAX_POLY, OPERATIONS, PRIMITIVES, STATIC_ALIASES, ArgInfo, ArgTemplate, BinderSpec,
                                Boxed, CallTemplate, ClassDecl, ComObject, Cycle, NewObject, Null, Reused, SiteSpec,
                                StaticType, Workload, _delegate)
@@ -318,13 +318,13 @@ def _classes(ctx: _Ctx, raw: Any) -> dict:
             if not isinstance(m, str) or not m.isidentifier():
                 raise ctx.fail(mp, "expected an identifier as the method name")
             counts = n if isinstance(n, list) else [n]
-            if not counts or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 16 for c in counts):
-                raise ctx.fail(mp, "expected a parameter count (0 to 16) or a list of them")
+            if not counts or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= MAX_PARAMETERS for c in counts):
+                raise ctx.fail(mp, f"expected a parameter count (0 to {MAX_PARAMETERS}) or a list of them")
             ms.append((m, frozenset(counts)))
         idx = v.get("indexer", [])
         idx = idx if isinstance(idx, list) else [idx]
-        if not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= 16 for c in idx):
-            raise ctx.fail(f"{path}.indexer", "expected an index count (1 to 16) or a list of them")
+        if not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= MAX_PARAMETERS for c in idx):
+            raise ctx.fail(f"{path}.indexer", f"expected an index count (1 to {MAX_PARAMETERS}) or a list of them")
         out[name] = ClassDecl(name, frozenset(fields), tuple(sorted(ms, key=lambda x: x[0])), frozenset(idx))
     return out
 

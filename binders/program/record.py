@@ -22,11 +22,11 @@ from pathlib import Path
 
 from callsite.errors import DlrsimError
 from callsite.semantics import is_framework
-from callsite.workload import BINDER_KINDS, FORMAT, PRIMITIVES, load_workload
+from callsite.workload import BINDER_KINDS, FORMAT, MAX_PARAMETERS, PRIMITIVES, load_workload
 
 _BOX = {clr: short for short, (clr, _) in PRIMITIVES.items()}
-MAX_PARAMETERS = 16  # the most a workload class's method may declare
 _ALIASES = {"object": "System.Object", "void": "System.Void", **{k: v[0] for k, v in PRIMITIVES.items()}}
+_SPELLING = {clr: short for short, clr in _ALIASES.items()}  # System.Int32 -> int
 
 
 def _flags(text: str) -> list[str]:
@@ -136,15 +136,7 @@ def _workload_class(clr: str) -> tuple[str, str | None]:
 
 def _format_type(clr: str) -> str | None:
     """A delegate type as the format writes it (``int``, ``object``, ``System.Type``), None when it has no spelling."""
-    if clr in ("System.Object", "object"):
-        return "object"
-    if clr in ("System.Void", "void"):
-        return "void"
-    if clr in _BOX:
-        return _BOX[clr]
-    if clr == "System.Type":
-        return clr
-    return None
+    return clr if clr == "System.Type" else _SPELLING.get(clr)
 
 
 def _site_types(delegate: str, nargs: int) -> dict:

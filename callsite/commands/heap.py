@@ -164,12 +164,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_algorithm() -> str:
-    from callsite.heap.dominators import default_algorithm
-
-    return default_algorithm()
-
-
 def _tree(args: argparse.Namespace):
     """Snapshot, ownership view, dominator tree (of the kept references unless --raw), class filter."""
     from callsite.heap.dominators import dominator_tree
@@ -218,7 +212,7 @@ def cmd_dominators(args: argparse.Namespace) -> int:
         shown[o] = row
     reachable = int(tree.retained[tree.super_root])
     if args.json:
-        print_json({"snapshot": snap.label, "algorithm": args.algorithm or _default_algorithm(), "ownership_rules": not args.raw,
+        print_json({"snapshot": snap.label, "algorithm": tree.algorithm, "ownership_rules": not args.raw,
                     "reachable_bytes": reachable, "total_bytes": snap.total_size, "top": rows})
         return 0
     print(f"{snap.label}: {reachable:,} of {snap.total_size:,} bytes reachable from roots")

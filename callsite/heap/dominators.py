@@ -302,13 +302,18 @@ def igraph_dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray
     return out
 
 
-def native_dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray) -> np.ndarray:
-    """Immediate dominators by the compiled Lengauer–Tarjan of :mod:`callsite.heap.native`."""
+def _native_tree(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Immediate dominators and DFS preorder from :mod:`callsite.heap.native`, or one clear error."""
     found = native.dominators(indptr, indices, roots)
     if found is None:
         raise DlrsimError("the native heap library is not available (gcc missing, or DLRSIM_NATIVE=0): "
                           "use --algorithm igraph")
-    return found[0]
+    return found
+
+
+def native_dominators(indptr: np.ndarray, indices: np.ndarray, roots: np.ndarray) -> np.ndarray:
+    """Immediate dominators by the compiled Lengauer–Tarjan of :mod:`callsite.heap.native`."""
+    return _native_tree(indptr, indices, roots)[0]
 
 
 def default_algorithm() -> str:
@@ -497,6 +502,7 @@ class DominatorTree:
     idom: np.ndarray        # length n+1; n is the super-root; -1 = unreachable
     retained: np.ndarray    # length n+1
     size: np.ndarray        # own sizes, length n
+    algorithm: str = ""     # the key of ALGORITHMS that made it
 
     @property
     def super_root(self) -> int:
@@ -538,17 +544,11 @@ def dominator_tree(snapshot, algorithm: str | None = None, *, view=None) -> Domi
     if cache is not None and cache[0] == algorithm and cache[1] is view:
         return cache[2]
     graph = view.graph() if view is not None else (snapshot.indptr, snapshot.indices, snapshot.root_obj)
-    if algorithm == "native":
-        found = native.dominators(*graph)
-        if found is None:
-            raise DlrsimError("the native heap library is not available (gcc missing, or DLRSIM_NATIVE=0): "
-                          "use --algorithm igraph")
-        idom, order = found
-        retained = retained_sizes(idom, snapshot.size, order=order)
+    if algorithm == "native":  # its DFS preorder sums retained sizes in one compiled pass
+        idom, order = _native_tree(*graph)
     else:
-        idom = ALGORITHMS[algorithm](*graph)
-        retained = retained_sizes(idom, snapshot.size)
+        idom, order = ALGORITHMS[algorithm](*graph), None
     del graph
-    tree = DominatorTree(idom, retained, snapshot.size)
+    tree = DominatorTree(idom, retained_sizes(idom, snapshot.size, order=order), snapshot.size, algorithm)
     snapshot._domtree = (algorithm, view, tree)
     return tree

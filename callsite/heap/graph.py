@@ -17,7 +17,7 @@ def index_of(addr: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
     References land anywhere in the heap, so a binary search per reference
     misses the cache at every step; the native lookup narrows each search with
-    a bucket table first (1.2 s against 0.1 s for 4M references into 3M objects).
+    a bucket table first (0.08 s against 1.17 s for 4.2M references into 3M objects).
     """
     found = native.lookup(addr, queries)
     if found is not None:

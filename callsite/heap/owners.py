@@ -133,13 +133,13 @@ def owner_groups(view: OwnershipView, objs: np.ndarray, *, include_harness: bool
     objs_k, kind = objs[keep], kind[keep]
     r = np.where(kind == 2, rule[objs_k], -1)
     e = np.where(kind == 2, ref[objs_k], -1)
-    shapes = lifeline_shapes(view) if len(objs_k) else np.zeros(0, np.int64)
-    path_of = np.where(e >= 0, snap.indices[np.maximum(e, 0)] if len(snap.indices) else 0, objs_k)
-    shape = np.where(kind == 2, shapes[path_of] if len(objs_k) else -1, -1)
-    keys = np.stack([kind, r, shape]) if len(objs_k) else np.zeros((3, 0), np.int64)
     groups: dict[tuple, dict] = {}
     more = 0
     if len(objs_k):
+        # an owned object's path ends at its owner edge's target, a root-owned one's at itself
+        target = snap.indices[np.maximum(e, 0)] if len(snap.indices) else objs_k
+        shape = np.where(kind == 2, lifeline_shapes(view)[np.where(e >= 0, target, objs_k)], -1)
+        keys = np.stack([kind, r, shape])
         o = np.lexsort(keys[::-1])
         ks = keys[:, o]
         start = np.ones(len(o), dtype=bool)

@@ -268,11 +268,14 @@ class OwnershipView:
     def owner_label(self, obj: int) -> str:
         """The owner's name: a classifier rule's name, or the root's label."""
         rule, _ = self.owners()
-        r = int(rule[obj])
-        if r >= 0:
-            return self.rules[r].name
-        root = self.lifeline_root(obj)
-        return root.label() if root is not None else "(not live)"
+        chain = self.lifeline(obj)
+        return self._label(int(rule[obj]), int(self.lifelines.root[chain[0]]) if chain else -1)
+
+    def _label(self, rule: int, root: int) -> str:
+        """The name of an owner that is classifier rule ``rule`` (>= 0), else root ``root`` (-1: none)."""
+        if rule >= 0:
+            return self.rules[rule].name
+        return self.snap.root(root).label() if root >= 0 else "(not live)"
 
     def lifeline_tops(self) -> np.ndarray:
         """Per object, the root-held object its lifeline starts from (-1 where not live), by
@@ -292,19 +295,14 @@ class OwnershipView:
         """:meth:`owner_label` of many objects at once."""
         rule, _ = self.owners()
         tops = self.lifeline_tops()
-        roots: dict[int, str] = {}
+        root = np.where(tops[objs] >= 0, self.lifelines.root[np.maximum(tops[objs], 0)], -1)
+        names: dict[tuple[int, int], str] = {}
         out = []
-        for r, t in zip(rule[objs].tolist(), tops[objs].tolist()):
-            if r >= 0:
-                out.append(self.rules[r].name)
-                continue
-            ri = int(self.lifelines.root[t]) if t >= 0 else -1
-            if ri < 0:
-                out.append("(not live)")
-                continue
-            if ri not in roots:
-                roots[ri] = self.snap.root(ri).label()
-            out.append(roots[ri])
+        r = rule[objs]
+        for key in zip(r.tolist(), np.where(r >= 0, -1, root).tolist()):  # a rule's name needs no root
+            if key not in names:
+                names[key] = self._label(*key)
+            out.append(names[key])
         return out
 
     def owner_group(self, obj: int) -> str | None:

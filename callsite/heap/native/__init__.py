@@ -9,7 +9,7 @@ search, stay as the fallback and as the reference the tests compare against;
 
 The C sources next to this file are compiled with gcc into one shared library
 in ``~/.cache/dlrsim/heap-native-HASH/`` (``setup.sh`` builds it; otherwise the
-first use does, in about a second) and called through ctypes on numpy
+first use does, in a fraction of a second) and called through ctypes on numpy
 arrays. Without gcc, or with ``DLRSIM_NATIVE=0`` in the environment, every
 caller takes its fallback: same results, slower.
 """
